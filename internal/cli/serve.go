@@ -1,0 +1,236 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/ktrdr/ktrdr/internal/api"
+	"github.com/ktrdr/ktrdr/internal/collector"
+	"github.com/ktrdr/ktrdr/internal/httpx"
+	"github.com/ktrdr/ktrdr/internal/ibhost"
+	"github.com/ktrdr/ktrdr/internal/telemetry"
+	"github.com/ktrdr/ktrdr/internal/workers"
+)
+
+// DefaultHost is where services listen unless told otherwise: loopback only.
+const DefaultHost = "127.0.0.1"
+
+const serveGrace = 5 * time.Second
+
+func newServeCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run one ktrdr service in the foreground",
+		Long: `Run one ktrdr service as its own process. Each service exports its spans over
+OTLP to OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_ENDPOINT; default
+http://localhost:4317) and answers GET /health (untraced).
+
+  api        the backend (port 8000, service.name ktrdr-api)
+  ib-host    the market-data host service (5001, ktrdr-ib-host-service)
+  worker     a training (5002) or backtest (5003) worker
+             (service.name ktrdr-{type}-worker-{WORKER_ID})
+  collector  the embedded trace collector, a Jaeger stand-in
+             (OTLP 4317 gRPC / 4318 HTTP, query API and page on 16686)`,
+	}
+	cmd.AddCommand(newServeAPICmd(), newServeIBHostCmd(), newServeWorkerCmd(), newServeCollectorCmd())
+	return cmd
+}
+
+func newServeAPICmd() *cobra.Command {
+	var host, ibHostURL string
+	var port int
+	var workerURLs []string
+	cmd := &cobra.Command{
+		Use:   "api",
+		Short: "Run the API backend (default port 8000)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			peers := []api.Peer{{Name: "ib-host", URL: ibHostURL}}
+			for i, u := range workerURLs {
+				peers = append(peers, api.Peer{Name: "worker-" + strconv.Itoa(i+1), URL: u})
+			}
+			return runService(cmd.Context(), service{
+				tel:  telemetry.Config{ServiceName: api.ServiceName},
+				host: host, port: port,
+				handler: func(info httpx.Info) http.Handler {
+					return api.New(api.Config{Info: info, Peers: peers, Client: telemetry.NewHTTPClient(30 * time.Second)}).Handler()
+				},
+			})
+		},
+	}
+	cmd.Flags().StringVar(&host, "host", DefaultHost, "address to listen on")
+	cmd.Flags().IntVar(&port, "port", 8000, "port to listen on")
+	cmd.Flags().StringVar(&ibHostURL, "ib-host-url", "http://127.0.0.1:5001", "base URL of the market-data host service")
+	cmd.Flags().StringArrayVar(&workerURLs, "worker-url", nil, "base URL of a worker (repeatable)")
+	return cmd
+}
+
+func newServeIBHostCmd() *cobra.Command {
+	var host string
+	var port int
+	cmd := &cobra.Command{
+		Use:   "ib-host",
+		Short: "Run the market-data host service (default port 5001)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runService(cmd.Context(), service{
+				tel:  telemetry.Config{ServiceName: ibhost.ServiceName},
+				host: host, port: port,
+				handler: func(info httpx.Info) http.Handler { return ibhost.New(info).Handler() },
+			})
+		},
+	}
+	cmd.Flags().StringVar(&host, "host", DefaultHost, "address to listen on")
+	cmd.Flags().IntVar(&port, "port", 5001, "port to listen on")
+	return cmd
+}
+
+func newServeWorkerCmd() *cobra.Command {
+	var host, workerType, id string
+	var port int
+	cmd := &cobra.Command{
+		Use:   "worker --type training|backtest",
+		Short: "Run a training (default port 5002) or backtest (5003) worker",
+		Long: `Run a worker. Its id comes from --id, else WORKER_ID, else a new random
+8-hex id; its service.name is ktrdr-{type}-worker-{id} and its
+service.instance.id is the id itself.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := workers.ValidateType(workerType); err != nil {
+				return fmt.Errorf("--type: %w", err)
+			}
+			if id == "" {
+				id = os.Getenv("WORKER_ID")
+			}
+			id, err := workers.ResolveID(id)
+			if err != nil {
+				return err
+			}
+			if !cmd.Flags().Changed("port") {
+				port = workers.DefaultPort(workerType)
+			}
+			return runService(cmd.Context(), service{
+				tel: telemetry.Config{
+					ServiceName: workers.ServiceName(workerType, id),
+					InstanceID:  id,
+					Attributes:  []attribute.KeyValue{attribute.String("worker.type", workerType), attribute.String("worker.id", id)},
+				},
+				host: host, port: port,
+				handler: func(info httpx.Info) http.Handler {
+					info.WorkerID, info.WorkerType = id, workerType
+					return workers.New(info).Handler()
+				},
+			})
+		},
+	}
+	cmd.Flags().StringVar(&workerType, "type", "", "worker type: training or backtest (required)")
+	cmd.Flags().StringVar(&id, "id", "", "worker id (default: $WORKER_ID, else generated)")
+	cmd.Flags().StringVar(&host, "host", DefaultHost, "address to listen on")
+	cmd.Flags().IntVar(&port, "port", 0, "port to listen on (default 5002 for training, 5003 for backtest)")
+	_ = cmd.MarkFlagRequired("type")
+	return cmd
+}
+
+func newServeCollectorCmd() *cobra.Command {
+	var host string
+	var grpcPort, httpPort, queryPort, maxTraces int
+	var maxBytes int64
+	cmd := &cobra.Command{
+		Use:   "collector",
+		Short: "Run the embedded trace collector (OTLP 4317/4318, query 16686)",
+		Long: `Run the embedded trace collector, a stand-in for Jaeger on a developer
+machine: it receives OTLP traces over gRPC and HTTP, keeps the newest ones in
+a bounded in-memory store, and answers Jaeger's HTTP query API (/api/...)
+plus a small trace page on the query port.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			addr := func(p int) string { return net.JoinHostPort(host, strconv.Itoa(p)) }
+			lns := make([]net.Listener, 0, 3)
+			for _, p := range []struct {
+				port int
+				flag string
+			}{{grpcPort, "--grpc-port"}, {httpPort, "--http-port"}, {queryPort, "--query-port"}} {
+				ln, err := listen(host, p.port, p.flag)
+				if err != nil {
+					for _, l := range lns {
+						l.Close()
+					}
+					return err
+				}
+				lns = append(lns, ln)
+			}
+			log := telemetry.NewLogger(cmd.ErrOrStderr(), os.Getenv(telemetry.EnvEnvironment) != "development", nil).With("service", "ktrdr-collector")
+			log.Info("collector listening", "otlp_grpc", addr(grpcPort), "otlp_http", addr(httpPort), "query", "http://"+addr(queryPort))
+			return collector.Serve(cmd.Context(), collector.Options{
+				MaxTraces: maxTraces, MaxBytes: maxBytes, Logger: log,
+			}, lns[0], lns[1], lns[2])
+		},
+	}
+	cmd.Flags().StringVar(&host, "host", DefaultHost, "address to listen on")
+	cmd.Flags().IntVar(&grpcPort, "grpc-port", 4317, "OTLP/gRPC port")
+	cmd.Flags().IntVar(&httpPort, "http-port", 4318, "OTLP/HTTP port")
+	cmd.Flags().IntVar(&queryPort, "query-port", 16686, "query API and page port")
+	cmd.Flags().IntVar(&maxTraces, "max-traces", 10000, "most traces kept; the oldest are evicted")
+	cmd.Flags().Int64Var(&maxBytes, "max-bytes", 256<<20, "most bytes of spans kept (approximate); the oldest traces are evicted")
+	return cmd
+}
+
+// service is what runService needs to run one instrumented HTTP service.
+type service struct {
+	tel     telemetry.Config
+	host    string
+	port    int
+	handler func(httpx.Info) http.Handler
+}
+
+// runService listens, sets up telemetry, serves until ctx is done, then
+// drains requests and flushes spans within their deadlines.
+func runService(ctx context.Context, s service) error {
+	ln, err := listen(s.host, s.port, "--port")
+	if err != nil {
+		return err
+	}
+	t, err := telemetry.Setup(ctx, s.tel)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	info := httpx.Info{Service: t.ServiceName, Version: t.Version, InstanceID: t.InstanceID}
+	exporting := "disabled (OTEL_SDK_DISABLED)"
+	if !t.Disabled {
+		exporting = t.Endpoint.String()
+	}
+	t.Logger.Info("listening", "url", "http://"+ln.Addr().String(), "otlp", exporting, "environment", t.Environment)
+	serveErr := httpx.Serve(ctx, ln, s.handler(info), serveGrace, t.Logger)
+	if err := t.Shutdown(context.Background()); err != nil {
+		t.Logger.Warn("spans not flushed", "error", err.Error())
+	}
+	t.Logger.Info("stopped")
+	return serveErr
+}
+
+// listen opens host:port with an error that names the port and the flag to change.
+func listen(host string, port int, flag string) (net.Listener, error) {
+	if port < 0 || port > 65535 {
+		return nil, fmt.Errorf("%s %d: a port is 0-65535", flag, port)
+	}
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("port %d is already in use on %s: stop what holds it or choose another port with %s", port, host, flag)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (%s): %w", addr, flag, err)
+	}
+	return ln, nil
+}

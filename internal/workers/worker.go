@@ -1,0 +1,75 @@
+// Package workers holds the worker side of ktrdr's distributed operations:
+// the identity and HTTP surface of a training or backtest worker.
+package workers
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"regexp"
+
+	"github.com/ktrdr/ktrdr/internal/httpx"
+	"github.com/ktrdr/ktrdr/internal/telemetry"
+)
+
+// Worker types.
+const (
+	TypeTraining = "training"
+	TypeBacktest = "backtest"
+)
+
+// DefaultPort is the conventional port of the first worker of a type.
+func DefaultPort(workerType string) int {
+	if workerType == TypeBacktest {
+		return 5003
+	}
+	return 5002
+}
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
+
+// ValidateType rejects anything but training and backtest.
+func ValidateType(t string) error {
+	if t != TypeTraining && t != TypeBacktest {
+		return fmt.Errorf("worker type %q is not supported (want %q or %q)", t, TypeTraining, TypeBacktest)
+	}
+	return nil
+}
+
+// ResolveID returns fromEnv (WORKER_ID) when set and valid, else a new
+// random 8-hex id. The id is one string everywhere: registry, service.name
+// suffix and service.instance.id.
+func ResolveID(fromEnv string) (string, error) {
+	if fromEnv == "" {
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		return hex.EncodeToString(b[:]), nil
+	}
+	if !idPattern.MatchString(fromEnv) {
+		return "", fmt.Errorf("WORKER_ID=%q: use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit", fromEnv)
+	}
+	return fromEnv, nil
+}
+
+// ServiceName is the worker's service.name: ktrdr-{type}-worker-{id}.
+func ServiceName(workerType, id string) string {
+	return fmt.Sprintf("ktrdr-%s-worker-%s", workerType, id)
+}
+
+// Server is a worker's HTTP surface.
+type Server struct {
+	info httpx.Info
+}
+
+// New returns a worker server.
+func New(info httpx.Info) *Server { return &Server{info: info} }
+
+// Handler routes the worker. /health is untraced.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	telemetry.HandleUntraced(mux, "GET /health", httpx.HealthHandler(s.info))
+	telemetry.HandleFunc(mux, "GET /ping", httpx.PingHandler(s.info))
+	mux.HandleFunc("/", httpx.NotFound)
+	return mux
+}
