@@ -124,7 +124,7 @@ func TestSetupResourceAndEnv(t *testing.T) {
 	}
 	attrs := map[string]string{}
 	for _, kv := range tel.Resource.Attributes() {
-		attrs[string(kv.Key)] = kv.Value.Emit()
+		attrs[string(kv.Key)] = kv.Value.String()
 	}
 	for k, v := range map[string]string{
 		"service.name": "ktrdr-test", "service.namespace": "ktrdr", "service.version": "1.2.3",
@@ -234,7 +234,7 @@ func TestHTTPSpans(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, kv := range server.Attributes() {
-		got[string(kv.Key)] = kv.Value.Emit()
+		got[string(kv.Key)] = kv.Value.String()
 	}
 	for k, v := range map[string]string{"http.route": "/api/v1/things/{id}", "http.request.method": "POST", "http.response.status_code": "202"} {
 		if got[k] != v {

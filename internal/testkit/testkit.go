@@ -1,0 +1,232 @@
+// Package testkit starts real ktrdr processes for integration tests: it
+// builds the binary once, finds free loopback ports, runs children with
+// captured output, and provides the trace backends every end-to-end trace
+// test runs against (today the embedded collector; a real Jaeger joins it).
+package testkit
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// Binary builds cmd/ktrdr once per test process and returns its path.
+func Binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		out, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			buildErr = fmt.Errorf("go env GOMOD: %w", err)
+			return
+		}
+		root := filepath.Dir(strings.TrimSpace(string(out)))
+		dir, err := os.MkdirTemp("", "ktrdr-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "ktrdr")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/ktrdr")
+		cmd.Dir = root
+		if b, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, b)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// FreePort returns a loopback port that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// URL is http://127.0.0.1:port.
+func URL(port int) string { return "http://127.0.0.1:" + strconv.Itoa(port) }
+
+// Buffer is a goroutine-safe output sink.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// Proc is a running ktrdr child process.
+type Proc struct {
+	Name string
+	Cmd  *exec.Cmd
+	Out  *Buffer // stdout and stderr
+	done chan struct{}
+	err  error
+}
+
+// Start runs the ktrdr binary with args and env (added to the test's
+// environment). The process is killed at the end of the test if still running,
+// and its output is logged when the test failed.
+func Start(t testing.TB, name string, env []string, args ...string) *Proc {
+	t.Helper()
+	p := &Proc{Name: name, Out: &Buffer{}, done: make(chan struct{})}
+	p.Cmd = exec.Command(Binary(t), args...)
+	p.Cmd.Env = append(os.Environ(), env...)
+	p.Cmd.Stdout, p.Cmd.Stderr = p.Out, p.Out
+	if err := p.Cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() {
+		p.err = p.Cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = p.Cmd.Process.Kill()
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("output of %s:\n%s", name, p.Out.String())
+		}
+	})
+	return p
+}
+
+// Done is closed when the process has exited.
+func (p *Proc) Done() <-chan struct{} { return p.done }
+
+// Wait waits up to timeout for the process to exit and returns its exit
+// code, or -1 and false on timeout.
+func (p *Proc) Wait(timeout time.Duration) (int, bool) {
+	select {
+	case <-p.done:
+		return p.Cmd.ProcessState.ExitCode(), true
+	case <-time.After(timeout):
+		return -1, false
+	}
+}
+
+// Signal sends sig to the process.
+func (p *Proc) Signal(sig syscall.Signal) { _ = p.Cmd.Process.Signal(sig) }
+
+// WaitOutput waits until the output contains s, failing the test on timeout
+// or when the process exits first.
+func (p *Proc) WaitOutput(t testing.TB, s string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !strings.Contains(p.Out.String(), s) {
+		select {
+		case <-p.done:
+			if strings.Contains(p.Out.String(), s) {
+				return
+			}
+			t.Fatalf("%s exited (%v) before printing %q", p.Name, p.err, s)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not print %q within %s", p.Name, s, timeout)
+		}
+	}
+}
+
+// WaitHealthy polls url until it answers 200.
+func WaitHealthy(t testing.TB, url string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	client := &http.Client{Timeout: time.Second}
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not healthy within %s (last error: %v)", url, timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Alive tells whether a process with pid exists (and is not a zombie we own).
+func Alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// Field 3 is the state; Z means exited but not reaped.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	return len(f) > 0 && f[0] != "Z"
+}
+
+// Backend is a trace backend: where services send OTLP, where tests read.
+type Backend struct {
+	Name         string
+	OTLPEndpoint string // gRPC, http://127.0.0.1:port
+	QueryURL     string
+	GRPCPort     int
+	HTTPPort     int
+	QueryPort    int
+}
+
+// StartCollector runs `ktrdr serve collector` on free ports.
+func StartCollector(t testing.TB) Backend {
+	t.Helper()
+	b := Backend{Name: "collector", GRPCPort: FreePort(t), HTTPPort: FreePort(t), QueryPort: FreePort(t)}
+	Start(t, "collector", nil, "serve", "collector",
+		"--grpc-port", strconv.Itoa(b.GRPCPort), "--http-port", strconv.Itoa(b.HTTPPort), "--query-port", strconv.Itoa(b.QueryPort))
+	b.OTLPEndpoint, b.QueryURL = URL(b.GRPCPort), URL(b.QueryPort)
+	WaitHealthy(t, b.QueryURL+"/health", 20*time.Second)
+	return b
+}
+
+// Backends returns every trace backend end-to-end trace tests must pass
+// against, started fresh for this test.
+func Backends(t testing.TB) []Backend {
+	return []Backend{StartCollector(t)}
+}
+
+// FastExport makes children export spans quickly, so tests wait less.
+var FastExport = []string{"OTEL_BSP_SCHEDULE_DELAY=100", "ENVIRONMENT=test"}
+
+// Context returns a context cancelled when the test ends.
+func Context(t testing.TB) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	return ctx
+}
