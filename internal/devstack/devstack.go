@@ -193,6 +193,11 @@ func (s *Stack) plan() ([][]*planned, error) {
 	if !hasEnv(o.Env, "ENVIRONMENT") {
 		env = append(env, "ENVIRONMENT=development")
 	}
+	for _, g := range groups {
+		for _, p := range g {
+			p.env = env
+		}
+	}
 	for _, p := range svc {
 		p.url = base(p.port)
 		p.health = p.url + "/health"
@@ -213,9 +218,6 @@ func (s *Stack) start(p *planned) error {
 	c := &p.child
 	c.cmd = exec.Command(s.opts.Exe, p.args...)
 	c.cmd.Env = p.env
-	if c.cmd.Env == nil {
-		c.cmd.Env = s.opts.Env
-	}
 	c.cmd.SysProcAttr = procAttr()
 	pw := s.out.prefixed(c.name)
 	c.cmd.Stdout, c.cmd.Stderr = pw, pw

@@ -14,6 +14,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -106,9 +107,7 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	slog.SetDefault(t.Logger)
 
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
-	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
-		t.Logger.Debug("opentelemetry", "error", err.Error())
-	}))
+	otel.SetErrorHandler(newErrorHandler(t.Logger, time.Minute))
 
 	if disabled, _ := strconv.ParseBool(getenv(EnvSDKDisabled)); disabled {
 		t.Disabled = true
@@ -212,4 +211,32 @@ func parseLevel(s string) (slog.Level, error) {
 		return 0, fmt.Errorf("%s=%q: want debug, info, warn or error", EnvLogLevel, s)
 	}
 	return l, nil
+}
+
+// errorHandler logs OpenTelemetry's own errors (failed exports, mostly) as a
+// warning at most once per interval, the rest at debug level: a user must
+// learn that spans are not arriving, without a log line per failed batch.
+type errorHandler struct {
+	log      *slog.Logger
+	interval time.Duration
+	mu       sync.Mutex
+	last     time.Time
+}
+
+func newErrorHandler(log *slog.Logger, interval time.Duration) *errorHandler {
+	return &errorHandler{log: log, interval: interval}
+}
+
+func (h *errorHandler) Handle(err error) {
+	h.mu.Lock()
+	warn := time.Since(h.last) >= h.interval
+	if warn {
+		h.last = time.Now()
+	}
+	h.mu.Unlock()
+	if warn {
+		h.log.Warn("telemetry export failing; spans may be dropped (repeats at debug level)", "error", err.Error())
+		return
+	}
+	h.log.Debug("telemetry export failing", "error", err.Error())
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -251,5 +253,19 @@ func TestRoute(t *testing.T) {
 		if got := Route(in); got != want {
 			t.Errorf("Route(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestErrorHandlerWarnsOncePerInterval(t *testing.T) {
+	var buf bytes.Buffer
+	h := newErrorHandler(NewLogger(&buf, true, slog.LevelDebug), time.Hour)
+	for range 5 {
+		h.Handle(errors.New("connection refused"))
+	}
+	if got := strings.Count(buf.String(), `"level":"WARN"`); got != 1 {
+		t.Errorf("want 1 warning, got %d:\n%s", got, buf.String())
+	}
+	if got := strings.Count(buf.String(), `"level":"DEBUG"`); got != 4 {
+		t.Errorf("want 4 debug lines, got %d", got)
 	}
 }
