@@ -142,7 +142,7 @@ func (s *Stack) plan() ([][]*planned, error) {
 			s.Endpoint, s.QueryURL = base(o.GRPCPort), jaeger
 		} else {
 			s.Endpoint, s.QueryURL = base(o.GRPCPort), base(o.QueryPort)
-			col := &planned{child: child{name: "collector", kind: "collector", url: base(o.QueryPort), health: base(o.QueryPort) + "/health"},
+			col := &planned{child: child{name: "collector", kind: "trace collector", url: base(o.QueryPort), health: base(o.QueryPort) + "/health"},
 				args: []string{"serve", "collector", "--host", o.Host, "--grpc-port", itoa(o.GRPCPort), "--http-port", itoa(o.HTTPPort), "--query-port", itoa(o.QueryPort)},
 				port: o.GRPCPort, flag: "--collector-grpc-port"}
 			groups = append(groups, []*planned{col})
@@ -190,6 +190,11 @@ func (s *Stack) plan() ([][]*planned, error) {
 	svc = append(svc, &planned{child: child{name: "api", kind: "API"}, args: apiArgs, port: o.APIPort, flag: "--api-port"})
 
 	env := append(append([]string{}, o.Env...), "OTLP_ENDPOINT="+s.Endpoint)
+	if o.OTLPEndpoint == "" {
+		// Our endpoint is OTLP/gRPC whatever its port; the port rule alone
+		// would pick HTTP for anything but 4317.
+		env = append(env, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc")
+	}
 	if !hasEnv(o.Env, "ENVIRONMENT") {
 		env = append(env, "ENVIRONMENT=development")
 	}

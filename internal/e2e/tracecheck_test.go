@@ -14,7 +14,7 @@ import (
 func TestTraceCheckIsStrict(t *testing.T) {
 	for _, b := range testkit.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			env := append([]string{"OTLP_ENDPOINT=" + b.OTLPEndpoint}, testkit.FastExport...)
+			env := append(b.Env(), testkit.FastExport...)
 			hostPort, apiPort := testkit.FreePort(t), testkit.FreePort(t)
 			testkit.Start(t, "ib-host", env, "serve", "ib-host", "--port", strconv.Itoa(hostPort))
 			testkit.Start(t, "api", env, "serve", "api", "--port", strconv.Itoa(apiPort), "--ib-host-url", testkit.URL(hostPort))

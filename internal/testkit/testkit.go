@@ -204,6 +204,11 @@ type Backend struct {
 	QueryPort    int
 }
 
+// Env is the environment that points a ktrdr service at this backend.
+func (b Backend) Env() []string {
+	return []string{"OTLP_ENDPOINT=" + b.OTLPEndpoint, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc"}
+}
+
 // StartCollector runs `ktrdr serve collector` on free ports.
 func StartCollector(t testing.TB) Backend {
 	t.Helper()

@@ -157,7 +157,7 @@ func (c *checker) run(ctx context.Context) {
 		{"training worker service", TrainingPrefix + "*"}, {"backtest worker service", BacktestPrefix + "*"},
 	} {
 		found := matching(services, want.pattern)
-		c.add(want.name+" in backend", len(found) > 0, "%s%s", want.pattern, foundSuffix(found))
+		c.add(want.name+" in backend", len(found) > 0, "%s", foundOrMissing(found, want.pattern))
 	}
 
 	// 6. Search works per service, and every server span carries HTTP attributes.
@@ -352,9 +352,9 @@ func listSuffix(verb string, items []string) string {
 	return ": " + verb + " " + strings.Join(items, ", ")
 }
 
-func foundSuffix(found []string) string {
+func foundOrMissing(found []string, pattern string) string {
 	if len(found) == 0 {
-		return ": none found"
+		return "no service matches " + pattern
 	}
-	return ": " + strings.Join(found, ", ")
+	return strings.Join(found, ", ")
 }
