@@ -43,13 +43,10 @@ func New(cfg Config) *Server { return &Server{cfg: cfg} }
 
 // Handler routes the API. Health routes are untraced.
 func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	health := httpx.HealthHandler(s.cfg.Info)
-	telemetry.HandleUntraced(mux, "GET /health", health)
-	telemetry.HandleUntraced(mux, "GET /api/v1/health", health)
+	mux := httpx.NewServiceMux(s.cfg.Info)
+	telemetry.HandleUntraced(mux, "GET /api/v1/health", httpx.HealthHandler(s.cfg.Info))
 	telemetry.HandleFunc(mux, "GET /{$}", s.root)
 	telemetry.HandleFunc(mux, "GET /api/v1/system/ping", s.ping)
-	mux.HandleFunc("/", httpx.NotFound)
 	return mux
 }
 
@@ -58,7 +55,7 @@ func (s *Server) root(w http.ResponseWriter, _ *http.Request) {
 		"service":     s.cfg.Info.Service,
 		"version":     s.cfg.Info.Version,
 		"instance_id": s.cfg.Info.InstanceID,
-		"endpoints":   []string{"GET /health", "GET /api/v1/health", "GET /api/v1/system/ping"},
+		"endpoints":   []string{"GET /health", "GET /api/v1/health", "GET /ping", "GET /api/v1/system/ping"},
 	})
 }
 

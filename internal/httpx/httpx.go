@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/ktrdr/ktrdr/internal/telemetry"
 )
 
 // WriteJSON answers v as JSON with status.
@@ -76,6 +78,18 @@ func PingHandler(info Info) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
 		WriteJSON(w, http.StatusOK, Pong{Info: info, Time: time.Now().UTC()})
 	}
+}
+
+// NewServiceMux returns the routes every ktrdr service has: GET /health
+// (untraced, so health checks never flood the trace backend), a traced
+// GET /ping, and the shared error shape for unknown routes. Services add
+// their own routes to it.
+func NewServiceMux(info Info) *http.ServeMux {
+	mux := http.NewServeMux()
+	telemetry.HandleUntraced(mux, "GET /health", HealthHandler(info))
+	telemetry.HandleFunc(mux, "GET /ping", PingHandler(info))
+	mux.HandleFunc("/", NotFound)
+	return mux
 }
 
 // NotFound answers unknown routes in the shared error shape.

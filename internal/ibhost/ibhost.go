@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/ktrdr/ktrdr/internal/httpx"
-	"github.com/ktrdr/ktrdr/internal/telemetry"
 )
 
 // ServiceName is the host service's service.name.
@@ -20,11 +19,7 @@ type Server struct {
 // New returns the host service.
 func New(info httpx.Info) *Server { return &Server{info: info} }
 
-// Handler routes the host service. /health is untraced.
+// Handler routes the host service.
 func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	telemetry.HandleUntraced(mux, "GET /health", httpx.HealthHandler(s.info))
-	telemetry.HandleFunc(mux, "GET /ping", httpx.PingHandler(s.info))
-	mux.HandleFunc("/", httpx.NotFound)
-	return mux
+	return httpx.NewServiceMux(s.info)
 }

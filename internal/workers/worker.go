@@ -10,7 +10,6 @@ import (
 	"regexp"
 
 	"github.com/ktrdr/ktrdr/internal/httpx"
-	"github.com/ktrdr/ktrdr/internal/telemetry"
 )
 
 // Worker types.
@@ -65,11 +64,7 @@ type Server struct {
 // New returns a worker server.
 func New(info httpx.Info) *Server { return &Server{info: info} }
 
-// Handler routes the worker. /health is untraced.
+// Handler routes the worker.
 func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	telemetry.HandleUntraced(mux, "GET /health", httpx.HealthHandler(s.info))
-	telemetry.HandleFunc(mux, "GET /ping", httpx.PingHandler(s.info))
-	mux.HandleFunc("/", httpx.NotFound)
-	return mux
+	return httpx.NewServiceMux(s.info)
 }
