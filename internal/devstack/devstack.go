@@ -88,7 +88,8 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		opts.ReadyTimeout = 30 * time.Second
 	}
 	if opts.StopTimeout <= 0 {
-		opts.StopTimeout = 10 * time.Second
+		// A child drains requests (5s) and then flushes spans (5s) before it exits.
+		opts.StopTimeout = 15 * time.Second
 	}
 	if opts.TrainingWorkers < 0 || opts.BacktestWorkers < 0 {
 		return nil, errors.New("--training-workers and --backtest-workers cannot be negative")
