@@ -48,7 +48,7 @@ func toJaegerTrace(v traceView) jaegerapi.Trace {
 		if !ok {
 			pid = "p" + strconv.Itoa(len(ids)+1)
 			ids[sp.proc.key] = pid
-			processes[pid] = jaegerapi.Process{ServiceName: sp.proc.service, Tags: toKeyValues(sp.proc.tags)}
+			processes[pid] = jaegerapi.Process{ServiceName: sp.proc.service, Tags: sortedByKey(toKeyValues(sp.proc.tags))}
 		}
 		out[i] = toJaegerSpan(sp, pid)
 	}
@@ -59,7 +59,6 @@ func toJaegerSpan(sp *span, processID string) jaegerapi.Span {
 	return jaegerapi.Span{
 		TraceID:       hexTraceID(sp.traceID),
 		SpanID:        hexSpanID(sp.spanID),
-		Flags:         sp.flags & sampledSpanFlag,
 		OperationName: sp.name,
 		References:    references(sp),
 		StartTime:     sp.start / 1000,
@@ -94,7 +93,8 @@ func references(sp *span) []jaegerapi.Reference {
 }
 
 // spanTags lists the attributes plus the tags the translation derives from
-// scope, kind, status and trace state, in the translator's order.
+// scope, kind, status and trace state, sorted by key as Jaeger's query
+// service does (its SortCollections adjuster).
 func spanTags(sp *span) []jaegerapi.KeyValue {
 	tags := make([]jaegerapi.KeyValue, 0, len(sp.attrs)+7)
 	for _, k := range []string{scopeNameKey, scopeVersionKey} {
@@ -115,7 +115,13 @@ func spanTags(sp *span) []jaegerapi.KeyValue {
 			tags = append(tags, jaegerapi.KeyValue{Key: k, Type: "string", Value: v})
 		}
 	}
-	return tags
+	return sortedByKey(tags)
+}
+
+// sortedByKey sorts key-values by key, keeping the order of equal keys.
+func sortedByKey(kvs []jaegerapi.KeyValue) []jaegerapi.KeyValue {
+	slices.SortStableFunc(kvs, func(a, b jaegerapi.KeyValue) int { return cmp.Compare(a.Key, b.Key) })
+	return kvs
 }
 
 // syntheticTag returns the string value of a tag that the translation
@@ -163,16 +169,19 @@ func spanKindString(k ptrace.SpanKind) string {
 	return ""
 }
 
-// logs converts events: the name becomes an "event" field ahead of the
-// attributes, unless an attribute already uses that key.
+// logs converts events the way Jaeger's query service shows them: events
+// in (stable) order of name, each with its name as an "event" field ahead
+// of its attributes sorted by key (unless an attribute already uses that key).
 func logs(sp *span) []jaegerapi.Log {
-	out := make([]jaegerapi.Log, len(sp.events))
-	for i, e := range sp.events {
+	events := slices.Clone(sp.events)
+	slices.SortStableFunc(events, func(a, b event) int { return cmp.Compare(a.name, b.name) })
+	out := make([]jaegerapi.Log, len(events))
+	for i, e := range events {
 		fields := make([]jaegerapi.KeyValue, 0, len(e.attrs)+1)
 		if e.name != "" && !slices.ContainsFunc(e.attrs, func(a attr) bool { return a.key == eventKey }) {
 			fields = append(fields, jaegerapi.KeyValue{Key: eventKey, Type: "string", Value: e.name})
 		}
-		fields = append(fields, toKeyValues(e.attrs)...)
+		fields = append(fields, sortedByKey(toKeyValues(e.attrs))...)
 		out[i] = jaegerapi.Log{Timestamp: e.time / 1000, Fields: fields}
 	}
 	return out

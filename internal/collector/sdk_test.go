@@ -67,7 +67,7 @@ func TestOTelSDKExporters(t *testing.T) {
 				t.Fatalf("spans: %+v", tr.Spans)
 			}
 			rootJ, childJ := tr.Spans[0], tr.Spans[1]
-			if childJ.ParentSpanID() != rootJ.SpanID || rootJ.ParentSpanID() != "" || rootJ.Flags != 1 {
+			if childJ.ParentSpanID() != rootJ.SpanID || rootJ.ParentSpanID() != "" || rootJ.Flags != 0 {
 				t.Errorf("parentage or flags: root %+v child %+v", rootJ, childJ)
 			}
 			p := tr.Processes[rootJ.ProcessID]

@@ -1,6 +1,8 @@
 package collector
 
 import (
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
 	"cmp"
 	"slices"
 	"time"
@@ -62,6 +64,15 @@ func (q *traceQuery) matches(sp *span) bool {
 		return false
 	}
 	for k, v := range q.tags {
+		if k == errorKey {
+			// Jaeger turns the error tag into a status condition. Its v2
+			// memory store reads the string "true" as the bool false and so
+			// finds OK spans for error=true too; we keep the evident meaning.
+			if want := v == "true"; want != sp.isError() || !want && sp.statusCode != ptrace.StatusCodeOk {
+				return false
+			}
+			continue
+		}
 		if !sp.hasTag(k, v) {
 			return false
 		}
@@ -69,21 +80,16 @@ func (q *traceQuery) matches(sp *span) bool {
 	return true
 }
 
-// hasTag reports whether the span carries key with the string form value, as
-// a span tag (attributes and the tags the Jaeger conversion adds), a process
-// tag, or a field of one of its logs, like Jaeger's own tag search.
+// hasTag reports whether the span carries key with the string form value as
+// an attribute of the span, of its resource (process tags) or of one of its
+// events (log fields). Like Jaeger's search, tags that only the conversion
+// derives (span.kind, otel.status_code, otel.scope.name, ...) do not match.
 func (sp *span) hasTag(key, value string) bool {
-	if hasAttr(sp.attrs, key, value) {
-		return true
-	}
-	if v, ok := sp.syntheticTag(key); ok && v == value {
-		return true
-	}
-	if hasAttr(sp.proc.tags, key, value) {
+	if hasAttr(sp.attrs, key, value) || hasAttr(sp.proc.tags, key, value) {
 		return true
 	}
 	for _, e := range sp.events {
-		if (key == eventKey && e.name == value) || hasAttr(e.attrs, key, value) {
+		if hasAttr(e.attrs, key, value) {
 			return true
 		}
 	}

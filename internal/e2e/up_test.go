@@ -69,9 +69,15 @@ func TestUpTraceCheckAndCleanStop(t *testing.T) {
 		t.Errorf("want 3 distinct worker services, got %v", services)
 	}
 	for _, svc := range services {
-		traces, err := q.FindTraces(ctx, jaegerapi.Query{Service: svc, Tags: map[string]string{"span.kind": "server"}, Limit: 5})
+		// span.kind is derived by the conversion, so (as in Jaeger) it is
+		// not searchable: search by route, which every server span carries.
+		route := "/ping"
+		if svc == "ktrdr-api" {
+			route = "/api/v1/system/ping"
+		}
+		traces, err := q.FindTraces(ctx, jaegerapi.Query{Service: svc, Tags: map[string]string{"http.route": route}, Limit: 5})
 		if err != nil || len(traces) == 0 {
-			t.Errorf("%s: no server traces (%v)", svc, err)
+			t.Errorf("%s: no traces with http.route=%s (%v)", svc, route, err)
 			continue
 		}
 		tr := traces[0]

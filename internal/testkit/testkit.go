@@ -6,6 +6,7 @@ package testkit
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -31,12 +32,7 @@ var (
 func Binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		out, err := exec.Command("go", "env", "GOMOD").Output()
-		if err != nil {
-			buildErr = fmt.Errorf("go env GOMOD: %w", err)
-			return
-		}
-		root := filepath.Dir(strings.TrimSpace(string(out)))
+		root := repoRoot(t)
 		dir, err := os.MkdirTemp("", "ktrdr-bin-")
 		if err != nil {
 			buildErr = err
@@ -53,6 +49,16 @@ func Binary(t testing.TB) string {
 		t.Fatal(buildErr)
 	}
 	return binPath
+}
+
+// repoRoot is the directory of the main module's go.mod.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatalf("go env GOMOD: %v", err)
+	}
+	return filepath.Dir(strings.TrimSpace(string(out)))
 }
 
 // FreePort returns a loopback port that was free a moment ago.
@@ -101,8 +107,13 @@ type Proc struct {
 // and its output is logged when the test failed.
 func Start(t testing.TB, name string, env []string, args ...string) *Proc {
 	t.Helper()
+	return startProcess(t, name, Binary(t), env, args...)
+}
+
+func startProcess(t testing.TB, name, bin string, env []string, args ...string) *Proc {
+	t.Helper()
 	p := &Proc{Name: name, Out: &Buffer{}, done: make(chan struct{})}
-	p.Cmd = exec.Command(Binary(t), args...)
+	p.Cmd = exec.Command(bin, args...)
 	p.Cmd.Env = append(os.Environ(), env...)
 	p.Cmd.Stdout, p.Cmd.Stderr = p.Out, p.Out
 	if err := p.Cmd.Start(); err != nil {
@@ -221,9 +232,23 @@ func StartCollector(t testing.TB) Backend {
 }
 
 // Backends returns every trace backend end-to-end trace tests must pass
-// against, started fresh for this test.
+// against — the embedded collector and a real Jaeger — started fresh for
+// this test. KTRDR_TEST_BACKENDS=collector (or jaeger) narrows the set for a
+// quick local run; CI runs both.
 func Backends(t testing.TB) []Backend {
-	return []Backend{StartCollector(t)}
+	t.Helper()
+	var out []Backend
+	for _, name := range strings.Split(cmp.Or(os.Getenv("KTRDR_TEST_BACKENDS"), "collector,jaeger"), ",") {
+		switch strings.TrimSpace(name) {
+		case "collector":
+			out = append(out, StartCollector(t))
+		case "jaeger":
+			out = append(out, StartJaeger(t))
+		default:
+			t.Fatalf("KTRDR_TEST_BACKENDS: unknown backend %q (want collector, jaeger)", name)
+		}
+	}
+	return out
 }
 
 // FastExport makes children export spans quickly, so tests wait less.
