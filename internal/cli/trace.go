@@ -15,7 +15,7 @@ func newTraceCmd() *cobra.Command {
 		Use:   "trace",
 		Short: "Work with traces",
 	}
-	cmd.AddCommand(newTraceCheckCmd())
+	cmd.AddCommand(newTraceCheckCmd(), newTraceUICmd())
 	return cmd
 }
 

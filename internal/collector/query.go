@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ktrdr/ktrdr/internal/jaegerapi"
+	"github.com/ktrdr/ktrdr/internal/tracepage"
 )
 
 // defaultSearchLimit is the number of traces /api/traces returns without a
@@ -23,7 +24,7 @@ const defaultSearchLimit = 20
 // (/ and /trace/{id}) and GET /health.
 func QueryHandler(s *Store) http.Handler {
 	q := &queryAPI{store: s, now: time.Now}
-	p := newPages(s)
+	page := tracepage.Handler(storeSource{store: s, now: time.Now}, tracepage.Options{Footer: pageFooter(s), JSONLink: true})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/services", q.services)
 	mux.HandleFunc("GET /api/services/{service}/operations", q.serviceOperations)
@@ -31,8 +32,8 @@ func QueryHandler(s *Store) http.Handler {
 	mux.HandleFunc("GET /api/traces", q.search)
 	mux.HandleFunc("GET /api/traces/{traceID}", q.trace)
 	mux.HandleFunc("GET /health", q.health)
-	mux.HandleFunc("GET /{$}", p.index)
-	mux.HandleFunc("GET /trace/{traceID}", p.trace)
+	mux.Handle("GET /{$}", page)
+	mux.Handle("GET /trace/{traceID}", page)
 	return mux
 }
 

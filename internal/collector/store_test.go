@@ -269,7 +269,7 @@ func TestStoreConcurrentUse(t *testing.T) {
 				}
 				for _, v := range s.find(traceQuery{startMax: math.MaxUint64}) {
 					toJaegerTrace(v)
-					waterfall(v)
+					toJaegerTrace(v)
 				}
 			}
 		})
