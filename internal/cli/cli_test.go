@@ -49,6 +49,9 @@ func TestBadInputIsAClearError(t *testing.T) {
 		{[]string{"serve", "collector", "--query-port", busy, "--grpc-port", "0", "--http-port", "0"}, []string{"port " + busy, "--query-port"}},
 		{[]string{"up", "--training-workers", "-1"}, []string{"--training-workers"}},
 		{[]string{"nonsense"}, []string{"unknown command"}},
+		{[]string{"trace", "ui"}, []string{`"query" not set`}},
+		{[]string{"trace", "ui", "--query", "127.0.0.1:16686"}, []string{"--query", "http://127.0.0.1:16686"}},
+		{[]string{"trace", "ui", "--query", "http://127.0.0.1:16686", "--port", busy}, []string{"port " + busy, "already in use", "--port"}},
 	} {
 		code, out := run(c.args...)
 		if code == 0 {

@@ -1,16 +1,12 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,25 +14,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/ktrdr/ktrdr/internal/collector"
+	"github.com/ktrdr/ktrdr/internal/testkit"
 )
-
-// syncBuffer is written by the command's goroutine and read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestTraceUIServesThePage(t *testing.T) {
 	store := collector.NewStore(0, 0)
@@ -55,7 +34,7 @@ func TestTraceUIServesThePage(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out syncBuffer
+	var out testkit.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- Execute(ctx, []string{"trace", "ui", "--query", backend.URL, "--port", "0"}, &out, io.Discard)
@@ -101,35 +80,5 @@ func TestTraceUIServesThePage(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("trace ui did not stop")
-	}
-}
-
-func TestTraceUIBadInput(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	busy := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	for _, c := range []struct {
-		args []string
-		want []string
-	}{
-		{[]string{"trace", "ui"}, []string{`"query" not set`}},
-		{[]string{"trace", "ui", "--query", "127.0.0.1:16686"}, []string{"--query", "http://127.0.0.1:16686"}},
-		{[]string{"trace", "ui", "--query", "http://127.0.0.1:16686", "--port", busy}, []string{"port " + busy, "already in use", "--port"}},
-	} {
-		code, out := run(c.args...)
-		if code == 0 {
-			t.Errorf("%v: exit 0, want an error", c.args)
-		}
-		for _, w := range c.want {
-			if !strings.Contains(out, w) {
-				t.Errorf("%v: output %q lacks %q", c.args, out, w)
-			}
-		}
-	}
-	if code, out := run("trace", "ui", "--help"); code != 0 || !strings.Contains(out, "--query") || !strings.Contains(out, "16687") {
-		t.Errorf("trace ui --help: %d %q", code, out)
 	}
 }
