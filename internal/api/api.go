@@ -7,14 +7,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/ktrdr/ktrdr/internal/dispatch"
 	"github.com/ktrdr/ktrdr/internal/httpx"
+	"github.com/ktrdr/ktrdr/internal/operations"
+	"github.com/ktrdr/ktrdr/internal/registry"
 	"github.com/ktrdr/ktrdr/internal/telemetry"
+	"github.com/ktrdr/ktrdr/internal/workerapi"
 )
 
 // ServiceName is the API's service.name.
@@ -29,24 +35,61 @@ type Peer struct {
 // Config wires the API to the rest of the system.
 type Config struct {
 	Info   httpx.Info
-	Peers  []Peer       // services reached by /api/v1/system/ping
+	Peers  []Peer       // services reached by /api/v1/system/ping, besides registered workers
 	Client *http.Client // traced client; telemetry.NewHTTPClient
+
+	Store             operations.Store
+	Registry          *registry.Registry
+	Dispatcher        *dispatch.Dispatcher
+	WorkerToken       string        // KTRDR_WORKER_TOKEN: required on worker endpoints when set
+	HeartbeatInterval time.Duration // told to workers when they register
+	Metrics           http.Handler  // GET /metrics; nil: not served
+	Logger            *slog.Logger
 }
 
 // Server is the API's HTTP surface.
 type Server struct {
 	cfg Config
+	log *slog.Logger
+	now func() time.Time
 }
 
 // New returns the API server.
-func New(cfg Config) *Server { return &Server{cfg: cfg} }
+func New(cfg Config) *Server {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if cfg.HeartbeatInterval <= 0 {
+		cfg.HeartbeatInterval = 2 * time.Second
+	}
+	return &Server{cfg: cfg, log: log, now: time.Now}
+}
 
-// Handler routes the API. Health routes are untraced.
+// Handler routes the API. Health checks, heartbeats and metrics scrapes are
+// untraced so they never flood the trace backend.
 func (s *Server) Handler() http.Handler {
 	mux := httpx.NewServiceMux(s.cfg.Info)
 	telemetry.HandleUntraced(mux, "GET /api/v1/health", httpx.HealthHandler(s.cfg.Info))
 	telemetry.HandleFunc(mux, "GET /{$}", s.root)
 	telemetry.HandleFunc(mux, "GET /api/v1/system/ping", s.ping)
+	if s.cfg.Metrics != nil {
+		telemetry.HandleUntraced(mux, "GET /metrics", s.cfg.Metrics)
+	}
+	if s.cfg.Dispatcher == nil {
+		return mux
+	}
+	telemetry.HandleFunc(mux, "POST /api/v1/dummy/start", s.startDummy)
+	telemetry.HandleFunc(mux, "GET /api/v1/operations", s.listOperations)
+	telemetry.HandleFunc(mux, "GET /api/v1/operations/{id}", s.getOperation)
+	telemetry.HandleFunc(mux, "GET /api/v1/operations/{id}/metrics", s.getMetrics)
+	telemetry.HandleFunc(mux, "DELETE /api/v1/operations/{id}", s.cancelOperation)
+	telemetry.HandleFunc(mux, "GET /api/v1/workers", s.listWorkers)
+	telemetry.HandleFunc(mux, "GET /api/v1/workers/{id}", s.getWorker)
+	telemetry.HandleFunc(mux, "POST "+workerapi.PathRegister, s.workerAuth(s.registerWorker))
+	telemetry.HandleUntraced(mux, "POST "+workerapi.PathHeartbeat, s.workerAuth(s.heartbeat))
+	telemetry.HandleFunc(mux, "POST "+workerapi.PathProgress, s.workerAuth(s.reportProgress))
+	telemetry.HandleFunc(mux, "POST "+workerapi.PathComplete, s.workerAuth(s.completeOperation))
 	return mux
 }
 
@@ -55,7 +98,9 @@ func (s *Server) root(w http.ResponseWriter, _ *http.Request) {
 		"service":     s.cfg.Info.Service,
 		"version":     s.cfg.Info.Version,
 		"instance_id": s.cfg.Info.InstanceID,
-		"endpoints":   []string{"GET /health", "GET /api/v1/health", "GET /ping", "GET /api/v1/system/ping"},
+		"endpoints": []string{"GET /health", "GET /api/v1/health", "GET /ping", "GET /api/v1/system/ping",
+			"POST /api/v1/dummy/start", "GET /api/v1/operations", "GET /api/v1/operations/{id}",
+			"GET /api/v1/operations/{id}/metrics", "DELETE /api/v1/operations/{id}", "GET /api/v1/workers", "GET /metrics"},
 	})
 }
 
@@ -80,13 +125,14 @@ type PeerResult struct {
 // ping calls every peer's traced /ping concurrently, so the trace it makes
 // crosses every process. It answers 502 when a peer failed.
 func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
+	peers := s.peers()
 	res := PingResult{
 		TraceID: trace.SpanContextFromContext(r.Context()).TraceID().String(),
 		Service: s.cfg.Info,
-		Peers:   make([]PeerResult, len(s.cfg.Peers)),
+		Peers:   make([]PeerResult, len(peers)),
 	}
 	var wg sync.WaitGroup
-	for i, p := range s.cfg.Peers {
+	for i, p := range peers {
 		wg.Go(func() { res.Peers[i] = s.pingPeer(r.Context(), p) })
 	}
 	wg.Wait()
@@ -97,6 +143,26 @@ func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	httpx.WriteJSON(w, status, res)
+}
+
+// peers are the configured peers plus every registered worker that is not
+// lost, each once.
+func (s *Server) peers() []Peer {
+	out := append([]Peer(nil), s.cfg.Peers...)
+	if s.cfg.Registry == nil {
+		return out
+	}
+	seen := map[string]bool{}
+	for _, p := range out {
+		seen[strings.TrimSuffix(p.URL, "/")] = true
+	}
+	for _, w := range s.cfg.Registry.List() {
+		if w.State != workerapi.StateLost && !seen[w.URL] {
+			seen[w.URL] = true
+			out = append(out, Peer{Name: w.Type + "-worker " + w.ID, URL: w.URL})
+		}
+	}
+	return out
 }
 
 func (s *Server) pingPeer(ctx context.Context, p Peer) PeerResult {

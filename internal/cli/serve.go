@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -16,8 +17,11 @@ import (
 
 	"github.com/ktrdr/ktrdr/internal/api"
 	"github.com/ktrdr/ktrdr/internal/collector"
+	"github.com/ktrdr/ktrdr/internal/dispatch"
 	"github.com/ktrdr/ktrdr/internal/httpx"
 	"github.com/ktrdr/ktrdr/internal/ibhost"
+	"github.com/ktrdr/ktrdr/internal/operations"
+	"github.com/ktrdr/ktrdr/internal/registry"
 	"github.com/ktrdr/ktrdr/internal/telemetry"
 	"github.com/ktrdr/ktrdr/internal/workers"
 )
@@ -47,14 +51,26 @@ http://localhost:4317) and answers GET /health (untraced).
 }
 
 func newServeAPICmd() *cobra.Command {
-	var host, ibHostURL string
+	var host, ibHostURL, db, lostPolicy string
 	var port int
 	var workerURLs []string
+	var lostAfter time.Duration
 	cmd := &cobra.Command{
 		Use:   "api",
 		Short: "Run the API backend (default port 8000)",
-		Args:  cobra.NoArgs,
+		Long: `Run the API backend: operations (stored in SQLite at --db), the worker
+registry, the dispatcher and its queue. Workers register themselves; a
+worker silent for --lost-after is lost and its running operation is failed
+(or re-queued, with --lost-policy requeue). When KTRDR_WORKER_TOKEN is set,
+the worker endpoints require it.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if lostPolicy != dispatch.LostFail && lostPolicy != dispatch.LostRequeue {
+				return fmt.Errorf("--lost-policy %q: want %s or %s", lostPolicy, dispatch.LostFail, dispatch.LostRequeue)
+			}
+			if lostAfter <= 0 {
+				return fmt.Errorf("--lost-after %s: want a positive duration", lostAfter)
+			}
 			peers := []api.Peer{{Name: "ib-host", URL: ibHostURL}}
 			for i, u := range workerURLs {
 				peers = append(peers, api.Peer{Name: "worker-" + strconv.Itoa(i+1), URL: u})
@@ -62,17 +78,55 @@ func newServeAPICmd() *cobra.Command {
 			return runService(cmd.Context(), service{
 				tel:  telemetry.Config{ServiceName: api.ServiceName},
 				host: host, port: port,
-				handler: func(info httpx.Info) http.Handler {
-					return api.New(api.Config{Info: info, Peers: peers, Client: telemetry.NewHTTPClient(30 * time.Second)}).Handler()
+				build: func(ctx context.Context, t *telemetry.Telemetry, info httpx.Info) (http.Handler, func(), error) {
+					store, err := operations.OpenSQLite(db)
+					if err != nil {
+						return nil, nil, fmt.Errorf("--db %s: %w", db, err)
+					}
+					reg := registry.New(lostAfter)
+					metrics, err := api.NewMetrics(t.Meter("ktrdr/api"), store, reg)
+					if err != nil {
+						store.Close()
+						return nil, nil, err
+					}
+					client := telemetry.NewHTTPClient(30 * time.Second)
+					disp := dispatch.New(dispatch.Config{
+						Store: store, Registry: reg, HTTP: client, LostPolicy: lostPolicy, LostAfter: lostAfter,
+						Logger: t.Logger, Tracer: t.Tracer("ktrdr/dispatch"), OnFinished: metrics.Finished,
+					})
+					done := make(chan struct{})
+					go func() { disp.Run(ctx); close(done) }()
+					h := api.New(api.Config{
+						Info: info, Peers: peers, Client: client, Store: store, Registry: reg, Dispatcher: disp,
+						WorkerToken: os.Getenv("KTRDR_WORKER_TOKEN"), HeartbeatInterval: 2 * time.Second,
+						Metrics: t.MetricsHandler(), Logger: t.Logger,
+					}).Handler()
+					return h, func() { <-done; store.Close() }, nil
 				},
 			})
 		},
 	}
 	cmd.Flags().StringVar(&host, "host", DefaultHost, "address to listen on")
 	cmd.Flags().IntVar(&port, "port", 8000, "port to listen on")
+	cmd.Flags().StringVar(&db, "db", defaultDB(), "SQLite database of operations (created if missing)")
+	cmd.Flags().DurationVar(&lostAfter, "lost-after", 10*time.Second, "a worker without heartbeat this long is lost")
+	cmd.Flags().StringVar(&lostPolicy, "lost-policy", dispatch.LostFail, "what happens to a lost worker's operation: fail or requeue")
 	cmd.Flags().StringVar(&ibHostURL, "ib-host-url", "http://127.0.0.1:5001", "base URL of the market-data host service")
-	cmd.Flags().StringArrayVar(&workerURLs, "worker-url", nil, "base URL of a worker (repeatable)")
+	cmd.Flags().StringArrayVar(&workerURLs, "worker-url", nil, "base URL of an extra service to ping (repeatable; workers register themselves)")
 	return cmd
+}
+
+// defaultDB is $KTRDR_DATA_DIR/operations.db, else under the user's data directory.
+func defaultDB() string {
+	dir := os.Getenv("KTRDR_DATA_DIR")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = "."
+		}
+		dir = filepath.Join(home, ".local", "share", "ktrdr")
+	}
+	return filepath.Join(dir, "operations.db")
 }
 
 func newServeIBHostCmd() *cobra.Command {
@@ -86,7 +140,9 @@ func newServeIBHostCmd() *cobra.Command {
 			return runService(cmd.Context(), service{
 				tel:  telemetry.Config{ServiceName: ibhost.ServiceName},
 				host: host, port: port,
-				handler: func(info httpx.Info) http.Handler { return ibhost.New(info).Handler() },
+				build: func(_ context.Context, _ *telemetry.Telemetry, info httpx.Info) (http.Handler, func(), error) {
+					return ibhost.New(info).Handler(), nil, nil
+				},
 			})
 		},
 	}
@@ -126,9 +182,9 @@ service.instance.id is the id itself.`,
 					Attributes:  []attribute.KeyValue{attribute.String("worker.type", workerType), attribute.String("worker.id", id)},
 				},
 				host: host, port: port,
-				handler: func(info httpx.Info) http.Handler {
+				build: func(_ context.Context, _ *telemetry.Telemetry, info httpx.Info) (http.Handler, func(), error) {
 					info.WorkerID, info.WorkerType = id, workerType
-					return workers.New(info).Handler()
+					return workers.New(info).Handler(), nil, nil
 				},
 			})
 		},
@@ -187,10 +243,12 @@ plus a small trace page on the query port.`,
 
 // service is what runService needs to run one instrumented HTTP service.
 type service struct {
-	tel     telemetry.Config
-	host    string
-	port    int
-	handler func(httpx.Info) http.Handler
+	tel  telemetry.Config
+	host string
+	port int
+	// build makes the handler; background work it starts must end when ctx
+	// is done, and cleanup (if any) runs after the server stopped.
+	build func(ctx context.Context, t *telemetry.Telemetry, info httpx.Info) (h http.Handler, cleanup func(), err error)
 }
 
 // runService listens, sets up telemetry, serves until ctx is done, then
@@ -210,8 +268,21 @@ func runService(ctx context.Context, s service) error {
 	if !t.Disabled {
 		exporting = t.Endpoint.String()
 	}
+	// Background work of the service stops with the server, whatever stops it.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	h, cleanup, err := s.build(ctx, t, info)
+	if err != nil {
+		ln.Close()
+		_ = t.Shutdown(context.Background())
+		return err
+	}
 	t.Logger.Info("listening", "url", "http://"+ln.Addr().String(), "otlp", exporting, "environment", t.Environment)
-	serveErr := httpx.Serve(ctx, ln, s.handler(info), serveGrace, t.Logger)
+	serveErr := httpx.Serve(ctx, ln, h, serveGrace, t.Logger)
+	cancel()
+	if cleanup != nil {
+		cleanup()
+	}
 	if err := t.Shutdown(context.Background()); err != nil {
 		t.Logger.Warn("spans not flushed", "error", err.Error())
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
@@ -56,7 +58,9 @@ type Telemetry struct {
 	Resource        *resource.Resource // nil when disabled
 	ShutdownTimeout time.Duration
 
-	sdk *sdktrace.TracerProvider // nil when disabled
+	sdk            *sdktrace.TracerProvider // nil when disabled
+	meters         *sdkmetric.MeterProvider
+	metricsHandler http.Handler
 }
 
 // Setup builds tracing and logging for a process and installs them as the
@@ -109,16 +113,20 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	otel.SetErrorHandler(newErrorHandler(t.Logger, time.Minute))
 
+	res, err := t.resource(ctx, cfg.Attributes)
+	if err != nil {
+		return nil, err
+	}
+	// Metrics are served for scraping even with tracing disabled: they cost
+	// nothing until scraped and operators rely on them.
+	if err := t.setupMetrics(res); err != nil {
+		return nil, err
+	}
 	if disabled, _ := strconv.ParseBool(getenv(EnvSDKDisabled)); disabled {
 		t.Disabled = true
 		t.TracerProvider = noop.NewTracerProvider()
 		otel.SetTracerProvider(t.TracerProvider)
 		return t, nil
-	}
-
-	res, err := t.resource(ctx, cfg.Attributes)
-	if err != nil {
-		return nil, err
 	}
 	t.Resource = res
 	t.Endpoint, err = ResolveEndpoint(getenv)
@@ -191,11 +199,14 @@ func (t *Telemetry) Tracer(name string) trace.Tracer { return t.TracerProvider.T
 // ShutdownTimeout (or ctx's own deadline, if sooner) so an unreachable
 // backend never holds the process.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, t.ShutdownTimeout)
+	defer cancel()
+	if t.meters != nil {
+		_ = t.meters.Shutdown(ctx)
+	}
 	if t.sdk == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, t.ShutdownTimeout)
-	defer cancel()
 	if err := t.sdk.Shutdown(ctx); err != nil {
 		return fmt.Errorf("flushing spans to %s: %w", t.Endpoint, err)
 	}
