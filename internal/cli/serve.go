@@ -152,14 +152,18 @@ func newServeIBHostCmd() *cobra.Command {
 }
 
 func newServeWorkerCmd() *cobra.Command {
-	var host, workerType, id string
+	var host, workerType, id, backendURL, advertiseURL string
 	var port int
 	cmd := &cobra.Command{
 		Use:   "worker --type training|backtest",
 		Short: "Run a training (default port 5002) or backtest (5003) worker",
-		Long: `Run a worker. Its id comes from --id, else WORKER_ID, else a new random
-8-hex id; its service.name is ktrdr-{type}-worker-{id} and its
-service.instance.id is the id itself.`,
+		Long: `Run a worker. It registers with the backend at --backend-url, heartbeats
+every couple of seconds, runs one operation at a time (a busy worker answers
+503) and reports progress and the outcome back.
+
+Its id comes from --id, else WORKER_ID, else a new random 8-hex id; its
+service.name is ktrdr-{type}-worker-{id} and its service.instance.id is the id
+itself. KTRDR_WORKER_TOKEN, when set, is sent to the backend.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := workers.ValidateType(workerType); err != nil {
@@ -175,6 +179,12 @@ service.instance.id is the id itself.`,
 			if !cmd.Flags().Changed("port") {
 				port = workers.DefaultPort(workerType)
 			}
+			if advertiseURL == "" {
+				if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+					return fmt.Errorf("--advertise-url is required with --host %s: the backend needs an address it can reach", host)
+				}
+				advertiseURL = "http://" + net.JoinHostPort(host, strconv.Itoa(port))
+			}
 			return runService(cmd.Context(), service{
 				tel: telemetry.Config{
 					ServiceName: workers.ServiceName(workerType, id),
@@ -182,9 +192,20 @@ service.instance.id is the id itself.`,
 					Attributes:  []attribute.KeyValue{attribute.String("worker.type", workerType), attribute.String("worker.id", id)},
 				},
 				host: host, port: port,
-				build: func(_ context.Context, _ *telemetry.Telemetry, info httpx.Info) (http.Handler, func(), error) {
+				build: func(ctx context.Context, t *telemetry.Telemetry, info httpx.Info) (http.Handler, func(), error) {
 					info.WorkerID, info.WorkerType = id, workerType
-					return workers.New(info).Handler(), nil, nil
+					rt := workers.NewRuntime(workers.RuntimeConfig{
+						WorkerID: id, WorkerType: workerType, BackendURL: backendURL, AdvertiseURL: advertiseURL,
+						Token: os.Getenv("KTRDR_WORKER_TOKEN"), Tracer: t.Tracer("ktrdr/worker"), Logger: t.Logger,
+					})
+					done := make(chan struct{})
+					go func() {
+						if err := rt.Run(ctx); err != nil {
+							t.Logger.Error("worker runtime stopped", "error", err.Error())
+						}
+						close(done)
+					}()
+					return workers.NewServer(info, rt).Handler(), func() { <-done }, nil
 				},
 			})
 		},
@@ -193,6 +214,8 @@ service.instance.id is the id itself.`,
 	cmd.Flags().StringVar(&id, "id", "", "worker id (default: $WORKER_ID, else generated)")
 	cmd.Flags().StringVar(&host, "host", DefaultHost, "address to listen on")
 	cmd.Flags().IntVar(&port, "port", 0, "port to listen on (default 5002 for training, 5003 for backtest)")
+	cmd.Flags().StringVar(&backendURL, "backend-url", "http://127.0.0.1:8000", "the API backend to register with")
+	cmd.Flags().StringVar(&advertiseURL, "advertise-url", "", "URL the backend reaches this worker at (default http://{host}:{port})")
 	_ = cmd.MarkFlagRequired("type")
 	return cmd
 }

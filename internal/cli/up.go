@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -45,6 +46,7 @@ ports. A port already in use is an error naming the flag that changes it.`,
 	f.IntVar(&o.BacktestWorkers, "backtest-workers", 1, "number of backtest workers")
 	f.StringVar(&o.OTLPEndpoint, "otlp-endpoint", "", "send traces to this OTLP endpoint instead of starting the collector")
 	f.StringVar(&o.QueryURL, "query-url", "", "query API of the external backend (printed for you; with --otlp-endpoint)")
+	f.StringVar(&o.DataDir, "data-dir", filepath.Dir(defaultDB()), "where the API keeps its operations database")
 	f.DurationVar(&o.ReadyTimeout, "ready-timeout", 0, "how long to wait for every service to be healthy (default 30s)")
 	return cmd
 }

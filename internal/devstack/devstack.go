@@ -14,6 +14,8 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +41,7 @@ type Options struct {
 	BacktestWorkers int
 	OTLPEndpoint    string   // external trace backend; no collector is started
 	QueryURL        string   // external query API, printed for the user
+	DataDir         string   // where the API keeps its database
 	Env             []string // base environment of the children
 	Out             io.Writer
 	ReadyTimeout    time.Duration
@@ -63,6 +66,8 @@ type Stack struct {
 	children []*child
 	// Endpoint is where spans go; QueryURL where they are read.
 	Endpoint, QueryURL string
+	apiURL             string
+	workerIDs          []string
 }
 
 // Run starts the stack, waits until ctx is done or a child dies, and stops
@@ -116,6 +121,9 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 			return nil, err
 		}
 	}
+	if err := s.waitRegistered(ctx); err != nil {
+		return nil, err
+	}
 	ok = true
 	s.printSummary()
 	return s, nil
@@ -158,10 +166,14 @@ func (s *Stack) plan() ([][]*planned, error) {
 		}
 	}
 
-	var svc []*planned
-	svc = append(svc, &planned{child: child{name: "ib-host", kind: "ib-host"},
-		args: []string{"serve", "ib-host"}, port: o.IBHostPort, flag: "--ib-host-port"})
-	var workerURLs []string
+	s.apiURL = base(o.APIPort)
+	core := []*planned{
+		{child: child{name: "ib-host", kind: "ib-host"}, args: []string{"serve", "ib-host"}, port: o.IBHostPort, flag: "--ib-host-port"},
+		{child: child{name: "api", kind: "API"}, port: o.APIPort, flag: "--api-port",
+			args: []string{"serve", "api", "--ib-host-url", base(o.IBHostPort), "--db", filepath.Join(o.DataDir, "operations.db")}},
+	}
+	// Workers start once the API is up, so they register at their first try.
+	var pool []*planned
 	for _, w := range []struct {
 		typ   string
 		n     int
@@ -179,16 +191,12 @@ func (s *Stack) plan() ([][]*planned, error) {
 				port, flag = p, ""
 			}
 			id, _ := workers.ResolveID("")
-			svc = append(svc, &planned{child: child{name: fmt.Sprintf("%s-%d", w.label, i+1), kind: w.label + " worker " + id},
-				args: []string{"serve", "worker", "--type", w.typ, "--id", id}, port: port, flag: flag})
-			workerURLs = append(workerURLs, base(port))
+			s.workerIDs = append(s.workerIDs, id)
+			pool = append(pool, &planned{child: child{name: fmt.Sprintf("%s-%d", w.label, i+1), kind: w.label + " worker " + id},
+				args: []string{"serve", "worker", "--type", w.typ, "--id", id, "--backend-url", s.apiURL}, port: port, flag: flag})
 		}
 	}
-	apiArgs := []string{"serve", "api", "--ib-host-url", base(o.IBHostPort)}
-	for _, u := range workerURLs {
-		apiArgs = append(apiArgs, "--worker-url", u)
-	}
-	svc = append(svc, &planned{child: child{name: "api", kind: "API"}, args: apiArgs, port: o.APIPort, flag: "--api-port"})
+	svc := append(append([]*planned{}, core...), pool...)
 
 	env := append(append([]string{}, o.Env...), "OTLP_ENDPOINT="+s.Endpoint)
 	if o.OTLPEndpoint == "" {
@@ -217,7 +225,11 @@ func (s *Stack) plan() ([][]*planned, error) {
 			}
 		}
 	}
-	return append(groups, svc), nil
+	groups = append(groups, core)
+	if len(pool) > 0 {
+		groups = append(groups, pool)
+	}
+	return groups, nil
 }
 
 func (s *Stack) start(p *planned) error {
@@ -264,6 +276,45 @@ func (s *Stack) waitHealthy(ctx context.Context, group []*planned) error {
 	return nil
 }
 
+// waitRegistered waits until the API lists every worker of the stack, so
+// "ktrdr is up" means work can be dispatched.
+func (s *Stack) waitRegistered(ctx context.Context) error {
+	if len(s.workerIDs) == 0 {
+		return nil
+	}
+	deadline := time.Now().Add(s.opts.ReadyTimeout)
+	client := &http.Client{Timeout: time.Second}
+	for {
+		var list struct {
+			Workers []struct {
+				ID    string `json:"worker_id"`
+				State string `json:"state"`
+			} `json:"workers"`
+		}
+		missing := append([]string(nil), s.workerIDs...)
+		if resp, err := client.Get(s.apiURL + "/api/v1/workers"); err == nil {
+			_ = json.NewDecoder(resp.Body).Decode(&list)
+			resp.Body.Close()
+			for _, w := range list.Workers {
+				if w.State != "lost" {
+					missing = slices.DeleteFunc(missing, func(id string) bool { return id == w.ID })
+				}
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("workers %v did not register with the API within %s; see their log lines above", missing, s.opts.ReadyTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 func (s *Stack) printSummary() {
 	var b strings.Builder
 	b.WriteString("\nktrdr is up:\n")
@@ -272,8 +323,7 @@ func (s *Stack) printSummary() {
 	}
 	fmt.Fprintf(&b, "  %-32s %s\n", "traces (Jaeger query API, page)", s.QueryURL)
 	fmt.Fprintf(&b, "  %-32s %s\n", "OTLP endpoint", s.Endpoint)
-	api := s.children[len(s.children)-1].url
-	fmt.Fprintf(&b, "\nCheck tracing:  ktrdr trace check --api-url %s --query %s\nStop:           Ctrl-C\n\n", api, s.QueryURL)
+	fmt.Fprintf(&b, "\nCheck tracing:  ktrdr trace check --api-url %s --query %s\nStop:           Ctrl-C\n\n", s.apiURL, s.QueryURL)
 	fmt.Fprint(s.out, b.String())
 }
 

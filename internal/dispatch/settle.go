@@ -159,6 +159,9 @@ func (d *Dispatcher) sweep(ctx context.Context) {
 			reason = fmt.Sprintf("worker %s lost: no heartbeat for %s", w.ID, time.Since(w.LastHeartbeat).Round(time.Second))
 		case !known && time.Since(d.started) > d.cfg.LostAfter:
 			reason = fmt.Sprintf("worker %s lost: it did not register again after the backend restarted", op.WorkerID)
+		case known && w.State == workerapi.StateIdle && time.Since(w.IdleSince) > d.cfg.LostAfter && time.Since(d.started) > d.cfg.LostAfter:
+			// Idle that long, the worker's outcome report is not coming.
+			reason = fmt.Sprintf("worker %s is idle and never reported the outcome", w.ID)
 		default:
 			continue
 		}

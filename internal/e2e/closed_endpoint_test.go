@@ -20,8 +20,8 @@ func TestClosedOTLPEndpoint(t *testing.T) {
 	roles := map[string][]string{
 		"api":      {"serve", "api"},
 		"ib-host":  {"serve", "ib-host"},
-		"training": {"serve", "worker", "--type", "training"},
-		"backtest": {"serve", "worker", "--type", "backtest"},
+		"training": {"serve", "worker", "--type", "training", "--backend-url", closed},
+		"backtest": {"serve", "worker", "--type", "backtest", "--backend-url", closed},
 	}
 	for _, protocol := range []string{"grpc", "http/protobuf"} {
 		for name, args := range roles {

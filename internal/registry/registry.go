@@ -41,6 +41,7 @@ type Worker struct {
 	RegisteredAt       time.Time            `json:"registered_at"`
 	LastHeartbeat      time.Time            `json:"last_heartbeat"`
 	LastAssigned       time.Time            `json:"last_assigned,omitzero"`
+	IdleSince          time.Time            `json:"idle_since,omitzero"`
 }
 
 // Registry holds the workers. Safe for concurrent use.
@@ -99,6 +100,8 @@ func (r *Registry) Register(req workerapi.RegisterRequest) (Worker, error) {
 	}
 	if state == workerapi.StateBusy {
 		w.CurrentOperationID = req.CurrentOperationID
+	} else {
+		w.IdleSince = now
 	}
 	r.mu.Lock()
 	if old, ok := r.workers[w.ID]; ok {
@@ -125,7 +128,7 @@ func (r *Registry) Heartbeat(id string, hb workerapi.Heartbeat) (Worker, error) 
 	switch hb.State {
 	case workerapi.StateIdle:
 		if w.State != workerapi.StateIdle {
-			w.State, w.CurrentOperationID, w.Progress = workerapi.StateIdle, "", nil
+			w.State, w.CurrentOperationID, w.Progress, w.IdleSince = workerapi.StateIdle, "", nil, w.LastHeartbeat
 			r.signal()
 		}
 	case workerapi.StateBusy:
@@ -206,7 +209,7 @@ func (r *Registry) Release(id, operationID string) {
 		return
 	}
 	if operationID == "" || w.CurrentOperationID == operationID || w.CurrentOperationID == "" {
-		w.State, w.CurrentOperationID, w.Progress = workerapi.StateIdle, "", nil
+		w.State, w.CurrentOperationID, w.Progress, w.IdleSince = workerapi.StateIdle, "", nil, r.now()
 		r.signal()
 	}
 }

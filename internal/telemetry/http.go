@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel"
 )
 
 // Handle registers h on mux at pattern (e.g. "POST /api/v1/training/start")
@@ -48,6 +49,10 @@ func NewHTTPClient(timeout time.Duration) *http.Client {
 	return &http.Client{
 		Timeout: timeout,
 		Transport: otelhttp.NewTransport(http.DefaultTransport,
+			// The global provider, not the one of the span in the request's
+			// context: a context restored from a stored traceparent holds a
+			// remote span context whose provider is a no-op.
+			otelhttp.WithTracerProvider(otel.GetTracerProvider()),
 			otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
 				return r.Method + " " + r.URL.Path
 			})),

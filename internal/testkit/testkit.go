@@ -114,7 +114,8 @@ func startProcess(t testing.TB, name, bin string, env []string, args ...string) 
 	t.Helper()
 	p := &Proc{Name: name, Out: &Buffer{}, done: make(chan struct{})}
 	p.Cmd = exec.Command(bin, args...)
-	p.Cmd.Env = append(os.Environ(), env...)
+	// Each process keeps its data (the API's database) in the test's own directory.
+	p.Cmd.Env = append(append(os.Environ(), "KTRDR_DATA_DIR="+t.TempDir()), env...)
 	p.Cmd.Stdout, p.Cmd.Stderr = p.Out, p.Out
 	if err := p.Cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)

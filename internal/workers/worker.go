@@ -1,5 +1,7 @@
 // Package workers holds the worker side of ktrdr's distributed operations:
-// the identity and HTTP surface of a training or backtest worker.
+// the identity and HTTP surface of a training or backtest worker, and the
+// Runtime that registers with the backend, heartbeats, runs one operation
+// at a time with an Executor and reports its progress and outcome.
 package workers
 
 import (
@@ -59,12 +61,22 @@ func ServiceName(workerType, id string) string {
 // Server is a worker's HTTP surface.
 type Server struct {
 	info httpx.Info
+	rt   *Runtime
 }
 
-// New returns a worker server.
+// New returns a worker server with the service routes only (no runtime).
 func New(info httpx.Info) *Server { return &Server{info: info} }
+
+// NewServer returns a worker server: the service routes (GET /health,
+// GET /ping) and, when rt is not nil, the runtime's start, cancel and
+// current-operation routes.
+func NewServer(info httpx.Info, rt *Runtime) *Server { return &Server{info: info, rt: rt} }
 
 // Handler routes the worker.
 func (s *Server) Handler() http.Handler {
-	return httpx.NewServiceMux(s.info)
+	mux := httpx.NewServiceMux(s.info)
+	if s.rt != nil {
+		s.rt.Routes(mux)
+	}
+	return mux
 }
