@@ -109,7 +109,7 @@ the worker endpoints require it.`,
 	cmd.Flags().StringVar(&host, "host", DefaultHost, "address to listen on")
 	cmd.Flags().IntVar(&port, "port", 8000, "port to listen on")
 	cmd.Flags().StringVar(&db, "db", defaultDB(), "SQLite database of operations (created if missing)")
-	cmd.Flags().DurationVar(&lostAfter, "lost-after", 10*time.Second, "a worker without heartbeat this long is lost")
+	cmd.Flags().DurationVar(&lostAfter, "lost-after", 6*time.Second, "a worker without heartbeat this long is lost (three missed 2s heartbeats)")
 	cmd.Flags().StringVar(&lostPolicy, "lost-policy", dispatch.LostFail, "what happens to a lost worker's operation: fail or requeue")
 	cmd.Flags().StringVar(&ibHostURL, "ib-host-url", "http://127.0.0.1:5001", "base URL of the market-data host service")
 	cmd.Flags().StringArrayVar(&workerURLs, "worker-url", nil, "base URL of an extra service to ping (repeatable; workers register themselves)")
