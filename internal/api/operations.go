@@ -24,33 +24,23 @@ type StartResponse struct {
 
 // startDummy: POST /api/v1/dummy/start.
 func (s *Server) startDummy(w http.ResponseWriter, r *http.Request) {
-	p := workerapi.DummyParams{DurationSeconds: 5, Steps: 10, WorkerType: "training"}
+	p := workerapi.DefaultDummyParams()
 	if e := httpx.DecodeJSON(w, r, httpx.DefaultMaxBody, &p); e != nil {
 		httpx.WriteRequestError(w, e)
 		return
 	}
-	if e := validateDummy(p); e != nil {
-		httpx.WriteRequestError(w, e)
+	if field, problem := p.Validate(); field != "" {
+		httpx.WriteRequestError(w, httpx.BadField(field, "%s %s", field, problem))
+		return
+	}
+	if p.WorkerType != "training" && p.WorkerType != "backtest" {
+		httpx.WriteRequestError(w, httpx.BadField("worker_type", "worker_type must be training or backtest, got %q", p.WorkerType))
 		return
 	}
 	params, _ := json.Marshal(p)
 	s.submit(w, r, &operations.Operation{
 		ID: operations.NewID(operations.TypeDummy, s.now()), Type: operations.TypeDummy, WorkerType: p.WorkerType, Params: params,
 	})
-}
-
-func validateDummy(p workerapi.DummyParams) *httpx.RequestError {
-	switch {
-	case p.DurationSeconds < 0 || p.DurationSeconds > 3600:
-		return httpx.BadField("duration_seconds", "duration_seconds must be between 0 and 3600, got %v", p.DurationSeconds)
-	case p.Steps < 1 || p.Steps > 10000:
-		return httpx.BadField("steps", "steps must be between 1 and 10000, got %d", p.Steps)
-	case p.FailAtStep < 0 || p.FailAtStep > p.Steps:
-		return httpx.BadField("fail_at_step", "fail_at_step must be between 0 (never) and steps (%d), got %d", p.Steps, p.FailAtStep)
-	case p.WorkerType != "training" && p.WorkerType != "backtest":
-		return httpx.BadField("worker_type", "worker_type must be training or backtest, got %q", p.WorkerType)
-	}
-	return nil
 }
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request, op *operations.Operation) {

@@ -6,6 +6,7 @@ package workerapi
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/ktrdr/ktrdr/internal/operations"
 )
@@ -111,6 +112,27 @@ type Current struct {
 	State              string               `json:"state"`
 	CurrentOperationID string               `json:"current_operation_id,omitempty"`
 	Progress           *operations.Progress `json:"progress,omitempty"`
+}
+
+// DefaultDummyParams are the values of the fields a dummy start leaves out.
+func DefaultDummyParams() DummyParams {
+	return DummyParams{DurationSeconds: 5, Steps: 10, WorkerType: "training"}
+}
+
+// Validate checks the work parameters of a dummy operation and returns the
+// offending field and what is wrong with it ("must be ..."), or "" and "".
+// Both the API and the worker use it: one rule. WorkerType only matters to
+// the API's choice of pool and is checked there.
+func (p DummyParams) Validate() (field, problem string) {
+	switch {
+	case p.DurationSeconds < 0 || p.DurationSeconds > 3600:
+		return "duration_seconds", fmt.Sprintf("must be between 0 and 3600, got %v", p.DurationSeconds)
+	case p.Steps < 1 || p.Steps > 10000:
+		return "steps", fmt.Sprintf("must be between 1 and 10000, got %d", p.Steps)
+	case p.FailAtStep < 0 || p.FailAtStep > p.Steps:
+		return "fail_at_step", fmt.Sprintf("must be between 0 (never) and steps (%d), got %d", p.Steps, p.FailAtStep)
+	}
+	return "", ""
 }
 
 // DummyParams are the parameters of a dummy operation.

@@ -12,13 +12,6 @@ import (
 	"github.com/ktrdr/ktrdr/internal/workerapi"
 )
 
-// Dummy operation limits and defaults.
-const (
-	DummyDefaultDuration = 5.0 // seconds
-	DummyDefaultSteps    = 10
-	DummyMaxDuration     = 3600.0
-	DummyMaxSteps        = 10000
-)
 
 // DummyExecutor runs the dummy operation: Steps equal sleeps over
 // DurationSeconds, progress after each, optionally failing at FailAtStep.
@@ -61,11 +54,10 @@ func (DummyExecutor) Run(ctx context.Context, job Job, rep Reporter) (json.RawMe
 	return json.Marshal(DummyResult{StepsCompleted: p.Steps, DurationSeconds: elapsed})
 }
 
-// ParseDummyParams decodes and validates dummy params. Zero (or absent)
-// duration_seconds and steps mean the defaults (5 s, 10 steps): the
-// contract's struct cannot tell an absent field from zero.
+// ParseDummyParams decodes and validates dummy params; absent fields take
+// the defaults, an explicit zero duration stays zero.
 func ParseDummyParams(raw json.RawMessage) (workerapi.DummyParams, error) {
-	var p workerapi.DummyParams
+	p := workerapi.DefaultDummyParams()
 	if len(raw) > 0 && string(raw) != "null" {
 		if err := json.Unmarshal(raw, &p); err != nil {
 			var te *json.UnmarshalTypeError
@@ -75,19 +67,8 @@ func ParseDummyParams(raw json.RawMessage) (workerapi.DummyParams, error) {
 			return p, &ParamError{Message: "not a JSON object: " + err.Error()}
 		}
 	}
-	if p.DurationSeconds == 0 {
-		p.DurationSeconds = DummyDefaultDuration
-	}
-	if p.Steps == 0 {
-		p.Steps = DummyDefaultSteps
-	}
-	switch {
-	case p.DurationSeconds < 0 || p.DurationSeconds > DummyMaxDuration:
-		return p, &ParamError{Field: "duration_seconds", Message: fmt.Sprintf("must be between 0 and %g seconds, got %g", DummyMaxDuration, p.DurationSeconds)}
-	case p.Steps < 1 || p.Steps > DummyMaxSteps:
-		return p, &ParamError{Field: "steps", Message: fmt.Sprintf("must be between 1 and %d, got %d", DummyMaxSteps, p.Steps)}
-	case p.FailAtStep < 0 || p.FailAtStep > p.Steps:
-		return p, &ParamError{Field: "fail_at_step", Message: fmt.Sprintf("must be between 0 (never) and steps (%d), got %d", p.Steps, p.FailAtStep)}
+	if field, problem := p.Validate(); field != "" {
+		return p, &ParamError{Field: field, Message: problem}
 	}
 	return p, nil
 }

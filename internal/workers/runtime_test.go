@@ -281,7 +281,7 @@ func TestStartBusyAndIdempotentRestart(t *testing.T) {
 	if a.status != http.StatusAccepted || a.body["operation_id"] != "op_a" || a.body["worker_id"] != "w1" {
 		t.Fatalf("start: %d %v", a.status, a.body)
 	}
-	if b := h.startDummy(t, "op_b", workerapi.DummyParams{}); b.status != http.StatusServiceUnavailable || b.errField("code") != "busy" || !strings.Contains(b.errField("message"), "op_a") {
+	if b := h.startDummy(t, "op_b", workerapi.DefaultDummyParams()); b.status != http.StatusServiceUnavailable || b.errField("code") != "busy" || !strings.Contains(b.errField("message"), "op_a") {
 		t.Errorf("second start while busy: %d %v, want 503 busy naming op_a", b.status, b.body)
 	}
 	if again := h.startDummy(t, "op_a", workerapi.DummyParams{DurationSeconds: 30, Steps: 30}); again.status != http.StatusAccepted {
@@ -533,7 +533,7 @@ func TestShutdownCancelsWorkAndReportsIt(t *testing.T) {
 	if !ok || c.Status != operations.StatusFailed || !strings.Contains(c.Error, "shut down") {
 		t.Errorf("completion after shutdown = %+v (%v), want failed: worker shut down", c, ok)
 	}
-	if a := h.startDummy(t, "op_late", workerapi.DummyParams{}); a.status != http.StatusServiceUnavailable {
+	if a := h.startDummy(t, "op_late", workerapi.DefaultDummyParams()); a.status != http.StatusServiceUnavailable {
 		t.Errorf("start after shutdown: %d, want 503", a.status)
 	}
 	if err := h.rt.Run(context.Background()); err == nil {
@@ -613,7 +613,7 @@ func TestExecutorPanicFailsTheOperation(t *testing.T) {
 	h := newWorker(t, func(c *RuntimeConfig) {
 		c.Executors = map[operations.Type]Executor{operations.TypeDummy: exec}
 	})
-	if a := h.startDummy(t, "op_p", workerapi.DummyParams{}); a.status != http.StatusAccepted {
+	if a := h.startDummy(t, "op_p", workerapi.DefaultDummyParams()); a.status != http.StatusAccepted {
 		t.Fatalf("start: %d %v", a.status, a.body)
 	}
 	if c := h.waitCompletion(t, "op_p", 2*time.Second); c.Status != operations.StatusFailed || c.Error != "executor panicked: boom" {
