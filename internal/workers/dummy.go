@@ -12,7 +12,6 @@ import (
 	"github.com/ktrdr/ktrdr/internal/workerapi"
 )
 
-
 // DummyExecutor runs the dummy operation: Steps equal sleeps over
 // DurationSeconds, progress after each, optionally failing at FailAtStep.
 // It exercises the whole distributed path (dispatch, progress, completion,
