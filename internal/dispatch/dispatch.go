@@ -88,7 +88,9 @@ func (d *Dispatcher) Submit(ctx context.Context, op *operations.Operation) (*ope
 		attribute.String("operation.id", op.ID), attribute.String("operation.type", string(op.Type))))
 	op.Status = operations.StatusPending
 	op.CreatedAt = time.Now().UTC()
-	op.TraceID = span.SpanContext().TraceID().String()
+	if sc := span.SpanContext(); sc.HasTraceID() { // none when tracing is disabled
+		op.TraceID = sc.TraceID().String()
+	}
 	// The creating span's context goes with the operation: work dispatched
 	// later from the queue, or settled after its worker was lost, continues
 	// this trace as its child.
@@ -181,16 +183,10 @@ func (d *Dispatcher) tryDispatch(ctx context.Context, op *operations.Operation, 
 		if !d.cfg.Registry.Claim(w.ID, op.ID) {
 			continue
 		}
-		err := d.start(ctx, w, op)
-		if err != nil {
-			// Busy or unreachable: it stays claimed until its heartbeat
-			// says idle (or it is declared lost), so it is not retried in a loop.
-			span.AddEvent("worker refused", trace.WithAttributes(attribute.String("worker.id", w.ID), attribute.String("reason", err.Error())))
-			continue
-		}
-		span.SetAttributes(attribute.String("worker.selected_id", w.ID))
+		// Recorded as running on w before w hears of it: a quick worker
+		// reports progress and its outcome before the start call returns.
 		now := time.Now().UTC()
-		_, err = d.cfg.Store.Update(ctx, op.ID, func(o *operations.Operation) error {
+		_, err := d.cfg.Store.Update(ctx, op.ID, func(o *operations.Operation) error {
 			if o.Status != operations.StatusPending {
 				return fmt.Errorf("%w: operation is %s", ErrConflict, o.Status)
 			}
@@ -199,10 +195,26 @@ func (d *Dispatcher) tryDispatch(ctx context.Context, op *operations.Operation, 
 			return nil
 		})
 		if err != nil {
-			// Cancelled while we dispatched: tell the worker to stop.
-			d.cfg.Logger.Warn("started work is no longer pending; cancelling it", "operation_id", op.ID, "error", err.Error())
-			_ = d.cancelOnWorker(ctx, w.URL, op.ID)
+			// Cancelled (or settled) meanwhile: nothing to start.
+			d.cfg.Registry.Release(w.ID, op.ID)
+			span.AddEvent("not dispatched", trace.WithAttributes(attribute.String("reason", err.Error())))
+			return true
 		}
+		if err := d.start(ctx, w, op); err != nil {
+			// Busy or unreachable: it stays claimed until its heartbeat
+			// says idle (or it is declared lost), so it is not retried in a loop.
+			span.AddEvent("worker refused", trace.WithAttributes(attribute.String("worker.id", w.ID), attribute.String("reason", err.Error())))
+			_, _ = d.cfg.Store.Update(ctx, op.ID, func(o *operations.Operation) error {
+				if o.Status != operations.StatusRunning || o.WorkerID != w.ID {
+					return ErrConflict
+				}
+				o.Status, o.WorkerID, o.StartedAt = operations.StatusPending, "", nil
+				o.Attempts--
+				return nil
+			})
+			continue
+		}
+		span.SetAttributes(attribute.String("worker.selected_id", w.ID))
 		return true
 	}
 	span.SetAttributes(attribute.String("worker.selected_id", ""))
