@@ -23,6 +23,9 @@ import (
 type fakeWorker struct {
 	mu      sync.Mutex
 	busy    bool
+	// onStart, if set, runs before the start is answered: a worker so quick
+	// it reports its outcome before the backend hears its 202.
+	onStart func(id string)
 	started []string
 	cancels []string
 	srv     *httptest.Server
@@ -40,8 +43,12 @@ func newFakeWorker(t *testing.T) *fakeWorker {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
-		f.busy = true
 		f.started = append(f.started, req.OperationID)
+		if f.onStart != nil {
+			f.onStart(req.OperationID)
+		} else {
+			f.busy = true
+		}
 		w.WriteHeader(http.StatusAccepted)
 	})
 	mux.HandleFunc("POST /operations/{id}/cancel", func(w http.ResponseWriter, r *http.Request) {
@@ -275,5 +282,24 @@ func TestLostWorker(t *testing.T) {
 				t.Error("the operation's trace must show the lost worker as an error")
 			}
 		})
+	}
+}
+
+// TestOutcomeBeforeStartAnswer: a worker may finish and report before its
+// 202 reaches the backend; the report must be accepted.
+func TestOutcomeBeforeStartAnswer(t *testing.T) {
+	f := newFixture(t, LostFail, time.Minute)
+	w := newFakeWorker(t)
+	var reportErr error
+	w.onStart = func(id string) {
+		_, reportErr = f.d.Complete(context.Background(), id, workerapi.Completion{WorkerID: "w1", Status: operations.StatusCompleted})
+	}
+	f.register(t, "w1", w)
+	op := f.submit(t, context.Background())
+	if reportErr != nil {
+		t.Fatalf("early completion rejected: %v", reportErr)
+	}
+	if got := f.waitStatus(t, op.ID, operations.StatusCompleted); got.Attempts != 1 || got.WorkerID != "w1" {
+		t.Errorf("op %+v", got)
 	}
 }
