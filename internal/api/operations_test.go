@@ -177,3 +177,30 @@ func FuzzStartDummy(f *testing.F) {
 		}
 	})
 }
+
+// FuzzWorkerEndpoints: whatever a (possibly broken) worker sends to the
+// registration, heartbeat, progress and completion endpoints, the API
+// answers without a 5xx and stores no operation.
+func FuzzWorkerEndpoints(f *testing.F) {
+	for _, s := range []string{
+		`{"worker_id":"w1","worker_type":"training","endpoint_url":"http://127.0.0.1:1"}`,
+		`{"state":"busy","current_operation_id":"op_dummy_20260101_000000_00000000","progress":{"percentage":150}}`,
+		`{"worker_id":"w1","status":"completed","result":{"x":1}}`,
+		`{"worker_id":"w1","metrics":[1,{"a":2}]}`, `{`, `[]`, `{"worker_id": 5}`,
+	} {
+		f.Add(uint8(0), s)
+		f.Add(uint8(3), s)
+	}
+	paths := []string{"/api/v1/workers/register", "/api/v1/workers/w1/heartbeat",
+		"/api/v1/operations/op_dummy_20260101_000000_00000000/progress", "/api/v1/operations/op_dummy_20260101_000000_00000000/complete"}
+	f.Fuzz(func(t *testing.T, which uint8, body string) {
+		fx := newAPI(t, "")
+		code, resp := fx.do(t, "POST", paths[int(which)%len(paths)], body)
+		if code >= 500 {
+			t.Fatalf("%d for %q: %s", code, body, resp)
+		}
+		if fx.count(t) != 0 {
+			t.Fatal("a worker endpoint created an operation")
+		}
+	})
+}

@@ -104,54 +104,57 @@ func TestDummyOperationIsOneTrace(t *testing.T) {
 // TestManyOperationsOverFourWorkers: 200 dummy operations, 4 workers: all
 // complete, none lost, none run twice, each with its trace.
 func TestManyOperationsOverFourWorkers(t *testing.T) {
-	b := testkit.StartCollector(t)
-	s := testkit.StartStack(t, b, testkit.StackOptions{TrainingWorkers: 4})
-	const n = 200
-	ids := make([]string, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() { ids[i], _ = s.StartDummy(`{"duration_seconds": 0.02, "steps": 2}`) })
-	}
-	wg.Wait()
-	perWorker := map[string]int{}
-	q := jaegerapi.NewClient(b.QueryURL)
-	for _, id := range ids {
-		op := s.WaitOp(id, "completed", 60*time.Second)
-		if op.Attempts != 1 {
-			t.Errorf("%s ran %d times", id, op.Attempts)
-		}
-		perWorker[op.WorkerID]++
-	}
-	if len(perWorker) != 4 {
-		t.Errorf("work spread over %v, want all 4 workers", perWorker)
-	}
-	// Every operation's trace holds exactly one dummy.run.
-	deadline := time.Now().Add(30 * time.Second)
-	for _, id := range ids {
-		op := s.Op(id)
-		for {
-			tr, err := q.Trace(context.Background(), op.TraceID)
-			runs := 0
-			for _, sp := range tr.Spans {
-				if sp.OperationName == "dummy.run" {
-					runs++
+	for _, b := range testkit.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			s := testkit.StartStack(t, b, testkit.StackOptions{TrainingWorkers: 4})
+			const n = 200
+			ids := make([]string, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() { ids[i], _ = s.StartDummy(`{"duration_seconds": 0.02, "steps": 2}`) })
+			}
+			wg.Wait()
+			perWorker := map[string]int{}
+			q := jaegerapi.NewClient(b.QueryURL)
+			for _, id := range ids {
+				op := s.WaitOp(id, "completed", 60*time.Second)
+				if op.Attempts != 1 {
+					t.Errorf("%s ran %d times", id, op.Attempts)
+				}
+				perWorker[op.WorkerID]++
+			}
+			if len(perWorker) != 4 {
+				t.Errorf("work spread over %v, want all 4 workers", perWorker)
+			}
+			// Every operation's trace holds exactly one dummy.run.
+			deadline := time.Now().Add(30 * time.Second)
+			for _, id := range ids {
+				op := s.Op(id)
+				for {
+					tr, err := q.Trace(context.Background(), op.TraceID)
+					runs := 0
+					for _, sp := range tr.Spans {
+						if sp.OperationName == "dummy.run" {
+							runs++
+						}
+					}
+					if err == nil && runs == 1 {
+						break
+					}
+					if runs > 1 || time.Now().After(deadline) {
+						t.Fatalf("%s: trace %s has %d dummy.run spans (%v)", id, op.TraceID, runs, err)
+					}
+					time.Sleep(100 * time.Millisecond)
 				}
 			}
-			if err == nil && runs == 1 {
-				break
+			var list struct {
+				Total int `json:"total"`
 			}
-			if runs > 1 || time.Now().After(deadline) {
-				t.Fatalf("%s: trace %s has %d dummy.run spans (%v)", id, op.TraceID, runs, err)
+			s.Get("/api/v1/operations?status=completed&limit=1", &list)
+			if list.Total != n {
+				t.Errorf("%d completed operations listed, want %d", list.Total, n)
 			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	var list struct {
-		Total int `json:"total"`
-	}
-	s.Get("/api/v1/operations?status=completed&limit=1", &list)
-	if list.Total != n {
-		t.Errorf("%d completed operations listed, want %d", list.Total, n)
+		})
 	}
 }
 
@@ -208,18 +211,21 @@ func TestWorkerKilledMidOperation(t *testing.T) {
 // TestLostWorkerRequeue: with --lost-policy requeue, the operation of a
 // killed worker completes on another.
 func TestLostWorkerRequeue(t *testing.T) {
-	b := testkit.StartCollector(t)
-	s := testkit.StartStack(t, b, testkit.StackOptions{TrainingWorkers: 2, APIArgs: []string{"--lost-after", "2s", "--lost-policy", "requeue"}})
-	id, _ := s.StartDummy(`{"duration_seconds": 2, "steps": 4}`)
-	first := s.WaitOp(id, "running", 10*time.Second)
-	for i, w := range []string{"t0", "t1"} {
-		if w == first.WorkerID {
-			s.Workers[i].Signal(syscall.SIGKILL)
-		}
-	}
-	op := s.WaitOp(id, "completed", 20*time.Second)
-	if op.WorkerID == first.WorkerID || op.Attempts != 2 {
-		t.Errorf("re-queued operation: %+v (first ran on %s)", op, first.WorkerID)
+	for _, b := range testkit.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			s := testkit.StartStack(t, b, testkit.StackOptions{TrainingWorkers: 2, APIArgs: []string{"--lost-after", "2s", "--lost-policy", "requeue"}})
+			id, _ := s.StartDummy(`{"duration_seconds": 2, "steps": 4}`)
+			first := s.WaitOp(id, "running", 10*time.Second)
+			for i, w := range []string{"t0", "t1"} {
+				if w == first.WorkerID {
+					s.Workers[i].Signal(syscall.SIGKILL)
+				}
+			}
+			op := s.WaitOp(id, "completed", 20*time.Second)
+			if op.WorkerID == first.WorkerID || op.Attempts != 2 {
+				t.Errorf("re-queued operation: %+v (first ran on %s)", op, first.WorkerID)
+			}
+		})
 	}
 }
 
@@ -227,40 +233,46 @@ func TestLostWorkerRequeue(t *testing.T) {
 // operation runs; the workers register again within 5 s, the operation
 // completes and its record is intact.
 func TestBackendRestartMidOperation(t *testing.T) {
-	b := testkit.StartCollector(t)
-	s := testkit.StartStack(t, b, testkit.StackOptions{TrainingWorkers: 2})
-	id, traceID := s.StartDummy(`{"duration_seconds": 4, "steps": 8}`)
-	before := s.WaitOp(id, "running", 10*time.Second)
-	s.KillAPI()
-	time.Sleep(500 * time.Millisecond)
-	s.StartAPI()
-	restarted := time.Now()
-	s.WaitWorkers(2, 5*time.Second)
-	t.Logf("workers registered again %s after the restart", time.Since(restarted).Round(100*time.Millisecond))
-	op := s.WaitOp(id, "completed", 20*time.Second)
-	if op.TraceID != traceID || op.WorkerID != before.WorkerID || op.Attempts != 1 || len(op.Result) == 0 {
-		t.Errorf("record after restart: %+v (before: %+v)", op, before)
+	for _, b := range testkit.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			s := testkit.StartStack(t, b, testkit.StackOptions{TrainingWorkers: 2})
+			id, traceID := s.StartDummy(`{"duration_seconds": 4, "steps": 8}`)
+			before := s.WaitOp(id, "running", 10*time.Second)
+			s.KillAPI()
+			time.Sleep(500 * time.Millisecond)
+			s.StartAPI()
+			restarted := time.Now()
+			s.WaitWorkers(2, 5*time.Second)
+			t.Logf("workers registered again %s after the restart", time.Since(restarted).Round(100*time.Millisecond))
+			op := s.WaitOp(id, "completed", 20*time.Second)
+			if op.TraceID != traceID || op.WorkerID != before.WorkerID || op.Attempts != 1 || len(op.Result) == 0 {
+				t.Errorf("record after restart: %+v (before: %+v)", op, before)
+			}
+			// And the restarted backend dispatches new work.
+			next, _ := s.StartDummy(`{"duration_seconds": 0.1, "steps": 1}`)
+			s.WaitOp(next, "completed", 10*time.Second)
+		})
 	}
-	// And the restarted backend dispatches new work.
-	next, _ := s.StartDummy(`{"duration_seconds": 0.1, "steps": 1}`)
-	s.WaitOp(next, "completed", 10*time.Second)
 }
 
 // TestCancelOperation: DELETE ends a running operation cancelled within 2 s
 // and the worker takes new work.
 func TestCancelOperation(t *testing.T) {
-	b := testkit.StartCollector(t)
-	s := testkit.StartStack(t, b, testkit.StackOptions{TrainingWorkers: 1})
-	id, _ := s.StartDummy(`{"duration_seconds": 60, "steps": 60}`)
-	s.WaitOp(id, "running", 10*time.Second)
-	start := time.Now()
-	if code := s.Delete("/api/v1/operations/"+id, nil); code != 202 {
-		t.Fatalf("DELETE answered %d", code)
+	for _, b := range testkit.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			s := testkit.StartStack(t, b, testkit.StackOptions{TrainingWorkers: 1})
+			id, _ := s.StartDummy(`{"duration_seconds": 60, "steps": 60}`)
+			s.WaitOp(id, "running", 10*time.Second)
+			start := time.Now()
+			if code := s.Delete("/api/v1/operations/"+id, nil); code != 202 {
+				t.Fatalf("DELETE answered %d", code)
+			}
+			s.WaitOp(id, "cancelled", 2*time.Second)
+			t.Logf("cancelled in %s", time.Since(start).Round(10*time.Millisecond))
+			next, _ := s.StartDummy(`{"duration_seconds": 0.1, "steps": 1}`)
+			s.WaitOp(next, "completed", 10*time.Second)
+		})
 	}
-	s.WaitOp(id, "cancelled", 2*time.Second)
-	t.Logf("cancelled in %s", time.Since(start).Round(10*time.Millisecond))
-	next, _ := s.StartDummy(`{"duration_seconds": 0.1, "steps": 1}`)
-	s.WaitOp(next, "completed", 10*time.Second)
 }
 
 // TestMetricsEndpoint: /metrics exposes operations, workers and the queue.
@@ -299,4 +311,21 @@ func httpGet(url string) (string, error) {
 	}
 	out = s.String()
 	return out, err
+}
+
+// TestWorkerToken: with KTRDR_WORKER_TOKEN set, workers holding it run
+// work; a worker with another token is refused and never registers.
+func TestWorkerToken(t *testing.T) {
+	b := testkit.StartCollector(t)
+	s := testkit.StartStack(t, b, testkit.StackOptions{TrainingWorkers: 1, Env: []string{"KTRDR_WORKER_TOKEN=right"}})
+	id, _ := s.StartDummy(`{"duration_seconds": 0.1, "steps": 1}`)
+	s.WaitOp(id, "completed", 10*time.Second)
+	intruder := testkit.Start(t, "intruder", append(b.Env(), "KTRDR_WORKER_TOKEN=wrong"),
+		"serve", "worker", "--type", "training", "--id", "intruder", "--port", fmt.Sprint(testkit.FreePort(t)), "--backend-url", s.APIURL)
+	intruder.WaitOutput(t, "401", 10*time.Second)
+	for _, w := range s.ListWorkers() {
+		if w.ID == "intruder" {
+			t.Fatal("a worker with a wrong token registered")
+		}
+	}
 }
