@@ -88,13 +88,21 @@ exporters:
 func StartJaeger(t testing.TB) Backend {
 	t.Helper()
 	bin := JaegerBinary(t)
-	b := Backend{Name: "jaeger", GRPCPort: FreePort(t), HTTPPort: FreePort(t), QueryPort: FreePort(t)}
-	cfg := filepath.Join(t.TempDir(), "jaeger.yaml")
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, jaegerConfig, b.QueryPort, FreePort(t), b.GRPCPort, b.HTTPPort), 0o600); err != nil {
-		t.Fatal(err)
+	// A port can still be taken between FreePort and Jaeger's bind: retry
+	// with fresh ports rather than fail the test.
+	for try := 1; ; try++ {
+		b := Backend{Name: "jaeger", GRPCPort: FreePort(t), HTTPPort: FreePort(t), QueryPort: FreePort(t)}
+		cfg := filepath.Join(t.TempDir(), "jaeger.yaml")
+		if err := os.WriteFile(cfg, fmt.Appendf(nil, jaegerConfig, b.QueryPort, FreePort(t), b.GRPCPort, b.HTTPPort), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p := startProcess(t, "jaeger", bin, nil, "--config", cfg)
+		b.OTLPEndpoint, b.QueryURL = URL(b.GRPCPort), URL(b.QueryPort)
+		if p.healthyOrExited(b.QueryURL+"/api/services", 60*time.Second) {
+			return b
+		}
+		if try == 3 {
+			t.Fatalf("jaeger did not start:\n%s", p.Out.String())
+		}
 	}
-	startProcess(t, "jaeger", bin, nil, "--config", cfg)
-	b.OTLPEndpoint, b.QueryURL = URL(b.GRPCPort), URL(b.QueryPort)
-	WaitHealthy(t, b.QueryURL+"/api/services", 60*time.Second)
-	return b
 }

@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -61,15 +62,23 @@ func repoRoot(t testing.TB) string {
 	return filepath.Dir(strings.TrimSpace(string(out)))
 }
 
-// FreePort returns a loopback port that was free a moment ago.
+// FreePort returns a loopback port that was free a moment ago. It is drawn
+// at random below the kernel's ephemeral range (32768+ on Linux): a port the
+// kernel hands out with ":0" can be taken by any outgoing connection before
+// the child process binds it, which made tests flaky.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 1000 {
+		port := 20000 + rand.IntN(12000)
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return port
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free loopback port in 20000-31999")
+	return 0
 }
 
 // URL is http://127.0.0.1:port.
@@ -175,6 +184,27 @@ func (p *Proc) WaitOutput(t testing.TB, s string, timeout time.Duration) {
 	}
 }
 
+// healthyOrExited polls url until it answers 200 (true) or the process
+// exits first (false).
+func (p *Proc) healthyOrExited(url string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	client := &http.Client{Timeout: time.Second}
+	for time.Now().Before(deadline) {
+		if resp, err := client.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return true
+			}
+		}
+		select {
+		case <-p.done:
+			return false
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return false
+}
+
 // WaitHealthy polls url until it answers 200.
 func WaitHealthy(t testing.TB, url string, timeout time.Duration) {
 	t.Helper()
@@ -224,12 +254,18 @@ func (b Backend) Env() []string {
 // StartCollector runs `ktrdr serve collector` on free ports.
 func StartCollector(t testing.TB) Backend {
 	t.Helper()
-	b := Backend{Name: "collector", GRPCPort: FreePort(t), HTTPPort: FreePort(t), QueryPort: FreePort(t)}
-	Start(t, "collector", nil, "serve", "collector",
-		"--grpc-port", strconv.Itoa(b.GRPCPort), "--http-port", strconv.Itoa(b.HTTPPort), "--query-port", strconv.Itoa(b.QueryPort))
-	b.OTLPEndpoint, b.QueryURL = URL(b.GRPCPort), URL(b.QueryPort)
-	WaitHealthy(t, b.QueryURL+"/health", 20*time.Second)
-	return b
+	for try := 1; ; try++ {
+		b := Backend{Name: "collector", GRPCPort: FreePort(t), HTTPPort: FreePort(t), QueryPort: FreePort(t)}
+		p := Start(t, "collector", nil, "serve", "collector",
+			"--grpc-port", strconv.Itoa(b.GRPCPort), "--http-port", strconv.Itoa(b.HTTPPort), "--query-port", strconv.Itoa(b.QueryPort))
+		b.OTLPEndpoint, b.QueryURL = URL(b.GRPCPort), URL(b.QueryPort)
+		if p.healthyOrExited(b.QueryURL+"/health", 20*time.Second) {
+			return b
+		}
+		if try == 3 {
+			t.Fatalf("collector did not start:\n%s", p.Out.String())
+		}
+	}
 }
 
 // Backends returns every trace backend end-to-end trace tests must pass
