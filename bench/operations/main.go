@@ -5,10 +5,11 @@
 //   - dispatch latency: from the API receiving a start to the worker's
 //     dummy.run span starting (read from the traces), against a bare
 //     loopback HTTP round trip;
+//
 //   - throughput of dummy operations (no work inside) with 1, 2, 4 and 8
 //     workers, against 1 worker.
 //
-//	go run ./bench/operations [-n 100] [-ops 200]
+//     go run ./bench/operations [-n 100] [-ops 200]
 package main
 
 import (

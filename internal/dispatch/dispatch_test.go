@@ -21,8 +21,8 @@ import (
 // fakeWorker accepts starts (or answers busy) and records them; it is the
 // worker side of the wire contract, nothing more.
 type fakeWorker struct {
-	mu      sync.Mutex
-	busy    bool
+	mu   sync.Mutex
+	busy bool
 	// onStart, if set, runs before the start is answered: a worker so quick
 	// it reports its outcome before the backend hears its 202.
 	onStart func(id string)
