@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/ktrdr/ktrdr/internal/dispatch"
 	"github.com/ktrdr/ktrdr/internal/httpx"
 	"github.com/ktrdr/ktrdr/internal/operations"
@@ -25,7 +27,8 @@ type apiFixture struct {
 func newAPI(t *testing.T, token string) *apiFixture {
 	store := operations.NewMemoryStore()
 	reg := registry.New(time.Minute)
-	disp := dispatch.New(dispatch.Config{Store: store, Registry: reg, HTTP: http.DefaultClient})
+	// A recording tracer: operations get a trace id only when tracing is on.
+	disp := dispatch.New(dispatch.Config{Store: store, Registry: reg, HTTP: http.DefaultClient, Tracer: sdktrace.NewTracerProvider().Tracer("test")})
 	ctx, cancel := context.WithCancel(context.Background())
 	go disp.Run(ctx)
 	t.Cleanup(cancel)
