@@ -14,6 +14,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +27,7 @@ import (
 
 	"github.com/ktrdr/ktrdr/internal/operations"
 	"github.com/ktrdr/ktrdr/internal/registry"
+	"github.com/ktrdr/ktrdr/internal/telemetry"
 	"github.com/ktrdr/ktrdr/internal/workerapi"
 )
 
@@ -242,7 +245,8 @@ func (d *Dispatcher) start(ctx context.Context, w registry.Worker, op *operation
 }
 
 func (d *Dispatcher) cancelOnWorker(ctx context.Context, workerURL, id string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, workerURL+"/operations/"+id+"/cancel", nil)
+	ctx = telemetry.WithRoute(ctx, workerapi.PathCancel)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, workerURL+strings.Replace(workerapi.PathCancel, "{id}", url.PathEscape(id), 1), nil)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -54,7 +55,19 @@ func NewHTTPClient(timeout time.Duration) *http.Client {
 			// remote span context whose provider is a no-op.
 			otelhttp.WithTracerProvider(otel.GetTracerProvider()),
 			otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+				if route, ok := r.Context().Value(routeKey{}).(string); ok {
+					return r.Method + " " + route
+				}
 				return r.Method + " " + r.URL.Path
 			})),
 	}
+}
+
+type routeKey struct{}
+
+// WithRoute names the route template of the next client request made with
+// ctx ("/api/v1/operations/{id}/complete"), so its span is named by the
+// template rather than by a path holding an id.
+func WithRoute(ctx context.Context, route string) context.Context {
+	return context.WithValue(ctx, routeKey{}, route)
 }

@@ -269,3 +269,23 @@ func TestErrorHandlerWarnsOncePerInterval(t *testing.T) {
 		t.Errorf("want 4 debug lines, got %d", got)
 	}
 }
+
+func TestClientSpanNamedByRoute(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	prev := otel.GetTracerProvider()
+	otel.SetTracerProvider(tp)
+	defer otel.SetTracerProvider(prev)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	ctx := WithRoute(context.Background(), "/api/v1/operations/{id}/complete")
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/api/v1/operations/op_1/complete", nil)
+	resp, err := NewHTTPClient(time.Second).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if spans := rec.Ended(); len(spans) != 1 || spans[0].Name() != "POST /api/v1/operations/{id}/complete" {
+		t.Fatalf("client span: %v", spans)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ktrdr/ktrdr/internal/operations"
+	"github.com/ktrdr/ktrdr/internal/telemetry"
 	"github.com/ktrdr/ktrdr/internal/workerapi"
 )
 
@@ -90,7 +91,7 @@ func (rt *Runtime) post(ctx context.Context, client *http.Client, target string,
 
 // sendProgress posts one progress report with the traced client.
 func (rt *Runtime) sendProgress(ctx context.Context, opID string, rep *workerapi.ProgressReport) outcome {
-	status, body, err := rt.post(ctx, rt.cfg.HTTPClient, rt.backendPath(workerapi.PathProgress, opID), rep)
+	status, body, err := rt.post(telemetry.WithRoute(ctx, workerapi.PathProgress), rt.cfg.HTTPClient, rt.backendPath(workerapi.PathProgress, opID), rep)
 	o := classify(status, err)
 	if o == rejected {
 		rt.log.WarnContext(ctx, "progress report rejected; dropping it", "operation_id", opID,
@@ -111,7 +112,7 @@ func (rt *Runtime) deliver(ctx context.Context, p *pendingReport) bool {
 		}
 		p.progress = nil
 	}
-	status, body, err := rt.post(ctx, rt.cfg.HTTPClient, rt.backendPath(workerapi.PathComplete, p.opID), p.completion)
+	status, body, err := rt.post(telemetry.WithRoute(ctx, workerapi.PathComplete), rt.cfg.HTTPClient, rt.backendPath(workerapi.PathComplete, p.opID), p.completion)
 	switch classify(status, err) {
 	case delivered:
 		rt.log.InfoContext(ctx, "completion reported", "operation_id", p.opID, "status", p.completion.Status, "attempts", p.attempts)

@@ -331,7 +331,7 @@ func TestDummyCompletesInOneTrace(t *testing.T) {
 
 	traceID := parent.SpanContext().TraceID()
 	waitFor(t, time.Second, "completion client span", func() bool {
-		return len(h.spans("POST /api/v1/operations/op_d/complete")) == 1
+		return len(h.spans("POST /api/v1/operations/{id}/complete")) == 1
 	})
 	var servers []sdktrace.ReadOnlySpan // the test's own client span has the same name
 	for _, s := range h.spans("POST /dummy/start") {
@@ -367,11 +367,11 @@ func TestDummyCompletesInOneTrace(t *testing.T) {
 	if !run.EndTime().After(server.EndTime()) {
 		t.Error("dummy.run ended before the start request: it must outlive the request")
 	}
-	complete := h.spans("POST /api/v1/operations/op_d/complete")[0]
+	complete := h.spans("POST /api/v1/operations/{id}/complete")[0]
 	if complete.Parent().SpanID() != run.SpanContext().SpanID() {
 		t.Error("completion report is not a child of dummy.run")
 	}
-	for _, s := range h.spans("POST /api/v1/operations/op_d/progress") {
+	for _, s := range h.spans("POST /api/v1/operations/{id}/progress") {
 		if s.Parent().SpanID() != run.SpanContext().SpanID() {
 			t.Error("progress report is not a child of dummy.run")
 		}
