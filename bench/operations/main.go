@@ -25,11 +25,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/ktrdr/ktrdr/bench/internal/benchkit"
 	"github.com/ktrdr/ktrdr/internal/jaegerapi"
 )
 
@@ -70,18 +70,18 @@ func (b *bench) stopAll(procs []*exec.Cmd) {
 // stack starts an API and k workers; it returns the API URL and the processes.
 func (b *bench) stack(k int) (string, []*exec.Cmd, error) {
 	var procs []*exec.Cmd
-	apiPort := freePort()
-	api := url(apiPort)
-	p, err := b.start(nil, "serve", "api", "--port", itoa(apiPort), "--db", filepath.Join(b.dir, fmt.Sprintf("ops-%d-%d.db", k, apiPort)))
+	apiPort := benchkit.FreePort()
+	api := benchkit.URL(apiPort)
+	p, err := b.start(nil, "serve", "api", "--port", benchkit.Itoa(apiPort), "--db", filepath.Join(b.dir, fmt.Sprintf("ops-%d-%d.db", k, apiPort)))
 	if err != nil {
 		return "", nil, err
 	}
 	procs = append(procs, p)
-	if err := waitHealthy(api + "/health"); err != nil {
+	if err := benchkit.WaitHealthy(api + "/health"); err != nil {
 		return "", procs, err
 	}
 	for i := range k {
-		p, err := b.start(nil, "serve", "worker", "--type", "training", "--id", fmt.Sprintf("w%d", i), "--port", itoa(freePort()), "--backend-url", api)
+		p, err := b.start(nil, "serve", "worker", "--type", "training", "--id", fmt.Sprintf("w%d", i), "--port", benchkit.Itoa(benchkit.FreePort()), "--backend-url", api)
 		if err != nil {
 			return "", procs, err
 		}
@@ -109,17 +109,18 @@ func run(n, nops int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	b := &bench{bin: filepath.Join(dir, "ktrdr"), dir: dir}
-	if out, err := exec.Command("go", "build", "-o", b.bin, "./cmd/ktrdr").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	defer func() { b.stopAll(b.procs) }()
-	g, h, q := freePort(), freePort(), freePort()
-	if _, err := b.start(nil, "serve", "collector", "--grpc-port", itoa(g), "--http-port", itoa(h), "--query-port", itoa(q)); err != nil {
+	bin, err := benchkit.BuildBinary(dir)
+	if err != nil {
 		return err
 	}
-	b.otlp, b.qurl = url(g), url(q)
-	if err := waitHealthy(b.qurl + "/health"); err != nil {
+	b := &bench{bin: bin, dir: dir}
+	defer func() { b.stopAll(b.procs) }()
+	g, h, q := benchkit.FreePort(), benchkit.FreePort(), benchkit.FreePort()
+	if _, err := b.start(nil, "serve", "collector", "--grpc-port", benchkit.Itoa(g), "--http-port", benchkit.Itoa(h), "--query-port", benchkit.Itoa(q)); err != nil {
+		return err
+	}
+	b.otlp, b.qurl = benchkit.URL(g), benchkit.URL(q)
+	if err := benchkit.WaitHealthy(b.qurl + "/health"); err != nil {
 		return err
 	}
 
@@ -300,29 +301,3 @@ func getJSON(u string, out any) {
 	defer resp.Body.Close()
 	_ = json.NewDecoder(resp.Body).Decode(out)
 }
-
-func waitHealthy(u string) error {
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(u); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("%s not healthy", u)
-}
-
-func freePort() int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-func url(port int) string { return "http://127.0.0.1:" + itoa(port) }
-func itoa(i int) string   { return strconv.Itoa(i) }

@@ -12,17 +12,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/ktrdr/ktrdr/bench/internal/benchkit"
 )
 
 func main() {
@@ -44,9 +43,9 @@ func run(duration time.Duration, rounds, concurrency int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "ktrdr")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/ktrdr").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
+	bin, err := benchkit.BuildBinary(dir)
+	if err != nil {
+		return err
 	}
 	var procs []*proc
 	defer func() {
@@ -57,7 +56,8 @@ func run(duration time.Duration, rounds, concurrency int) error {
 	}()
 	start := func(env []string, args ...string) error {
 		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), env...)
+		// The API keeps its database in the run's temporary directory.
+		cmd.Env = append(append(os.Environ(), "KTRDR_DATA_DIR="+dir), env...)
 		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 		if err := cmd.Start(); err != nil {
 			return err
@@ -65,11 +65,11 @@ func run(duration time.Duration, rounds, concurrency int) error {
 		procs = append(procs, &proc{cmd})
 		return nil
 	}
-	grpc, httpP, query := freePort(), freePort(), freePort()
-	if err := start(nil, "serve", "collector", "--grpc-port", itoa(grpc), "--http-port", itoa(httpP), "--query-port", itoa(query)); err != nil {
+	grpc, httpP, query := benchkit.FreePort(), benchkit.FreePort(), benchkit.FreePort()
+	if err := start(nil, "serve", "collector", "--grpc-port", benchkit.Itoa(grpc), "--http-port", benchkit.Itoa(httpP), "--query-port", benchkit.Itoa(query)); err != nil {
 		return err
 	}
-	if err := waitHealthy(url(query) + "/health"); err != nil {
+	if err := benchkit.WaitHealthy(benchkit.URL(query) + "/health"); err != nil {
 		return err
 	}
 	sides := []struct {
@@ -77,20 +77,20 @@ func run(duration time.Duration, rounds, concurrency int) error {
 		env  []string
 		api  int
 	}{
-		{"traced (exporting to collector)", []string{"OTLP_ENDPOINT=" + url(grpc), "ENVIRONMENT=benchmark"}, 0},
+		{"traced (exporting to collector)", []string{"OTLP_ENDPOINT=" + benchkit.URL(grpc), "ENVIRONMENT=benchmark"}, 0},
 		{"untraced (OTEL_SDK_DISABLED=true)", []string{"OTEL_SDK_DISABLED=true", "ENVIRONMENT=benchmark"}, 0},
 	}
 	for i := range sides {
-		host, api := freePort(), freePort()
+		host, api := benchkit.FreePort(), benchkit.FreePort()
 		sides[i].api = api
-		if err := start(sides[i].env, "serve", "ib-host", "--port", itoa(host)); err != nil {
+		if err := start(sides[i].env, "serve", "ib-host", "--port", benchkit.Itoa(host)); err != nil {
 			return err
 		}
-		if err := start(sides[i].env, "serve", "api", "--port", itoa(api), "--ib-host-url", url(host)); err != nil {
+		if err := start(sides[i].env, "serve", "api", "--port", benchkit.Itoa(api), "--ib-host-url", benchkit.URL(host)); err != nil {
 			return err
 		}
 		for _, p := range []int{host, api} {
-			if err := waitHealthy(url(p) + "/health"); err != nil {
+			if err := benchkit.WaitHealthy(benchkit.URL(p) + "/health"); err != nil {
 				return err
 			}
 		}
@@ -101,7 +101,7 @@ func run(duration time.Duration, rounds, concurrency int) error {
 		counts := make([]int64, len(sides))
 		for range rounds {
 			for i, s := range sides {
-				n, err := load(url(s.api)+path, duration, concurrency)
+				n, err := load(benchkit.URL(s.api)+path, duration, concurrency)
 				if err != nil {
 					return err
 				}
@@ -150,29 +150,3 @@ func load(target string, d time.Duration, concurrency int) (int64, error) {
 	wg.Wait()
 	return n.Load(), firstErr
 }
-
-func waitHealthy(u string) error {
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(u); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("%s not healthy", u)
-}
-
-func freePort() int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-func url(port int) string { return "http://127.0.0.1:" + itoa(port) }
-func itoa(i int) string   { return strconv.Itoa(i) }
