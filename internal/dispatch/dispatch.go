@@ -225,7 +225,13 @@ func (d *Dispatcher) tryDispatch(ctx context.Context, op *operations.Operation, 
 	return false
 }
 
+// startTimeout bounds a start call: dispatch is serialised, so a worker that
+// swallows connections must not hold the queue for the client's full timeout.
+const startTimeout = 5 * time.Second
+
 func (d *Dispatcher) start(ctx context.Context, w registry.Worker, op *operations.Operation) error {
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
 	body, _ := json.Marshal(workerapi.StartRequest{OperationID: op.ID, OperationType: op.Type, Params: op.Params})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL+workerapi.StartPath(op.Type), bytes.NewReader(body))
 	if err != nil {
