@@ -130,24 +130,71 @@ func defaultDB() string {
 }
 
 func newServeIBHostCmd() *cobra.Command {
-	var host string
+	var host, mode, dataDir, sampleDir, cacheDir string
 	var port int
+	var seed int64
+	var noCache bool
 	cmd := &cobra.Command{
 		Use:   "ib-host",
 		Short: "Run the market-data host service (default port 5001)",
-		Args:  cobra.NoArgs,
+		Long: `Run the market-data host service: OHLCV bars over HTTP for the API and the
+workers.
+
+  POST /data/historical  {"symbol","timeframe","start","end"} → bars + quality report
+                         (start/end: RFC3339 or YYYY-MM-DD, optional = all available)
+  GET  /data/symbols     what can be served
+  GET  /data/range       ?symbol=&timeframe= → first/last bar and count
+  GET  /health           untraced; names the provider and its state
+
+Where bars come from (--provider):
+  auto       (default) the sample data (SPX daily, embedded in the binary unless
+             --sample-dir is given), then the {SYMBOL}_{tf}.csv files in
+             --data-dir (ktrdr or Yahoo layout), then synthetic bars, but ONLY
+             for symbols starting with SYN (SYNTEST, SYN1, ...). Any other
+             symbol that no file has is answered 404 naming the symbol, so a
+             typo such as SPY never silently returns fake data.
+  csv        the sample data and --data-dir files only; never synthetic.
+  synthetic  deterministic synthetic bars (--seed) for every valid symbol.
+
+CSV files are read once and kept in memory (restart to pick up a changed file).
+Everything served is also kept in a local cache of ktrdr-layout CSV files
+(--cache-dir); later requests inside a cached range are answered from it. The
+cache is keyed by symbol and timeframe only: use another --cache-dir when you
+change --provider, --seed or the files.`,
+		Example: `  ktrdr serve ib-host
+  ktrdr serve ib-host --data-dir ~/market-data
+  ktrdr serve ib-host --provider synthetic --seed 7 --no-cache`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			provider, err := ibhost.BuildProvider(ibhost.ProviderOptions{Mode: mode, SampleDir: sampleDir, DataDir: dataDir, Seed: seed})
+			if err != nil {
+				return err
+			}
+			var cache *ibhost.Cache
+			if !noCache {
+				if cacheDir == "" {
+					return errors.New("--cache-dir is empty: give a directory or --no-cache")
+				}
+				cache = &ibhost.Cache{Dir: cacheDir}
+			}
 			return runService(cmd.Context(), service{
 				tel:  telemetry.Config{ServiceName: ibhost.ServiceName},
 				host: host, port: port,
 				build: func(_ context.Context, _ *telemetry.Telemetry, info httpx.Info) (http.Handler, func(), error) {
-					return ibhost.New(info).Handler(), nil, nil
+					return ibhost.NewWithConfig(ibhost.Config{Info: info, Provider: provider, Cache: cache}).Handler(), nil, nil
 				},
 			})
 		},
 	}
-	cmd.Flags().StringVar(&host, "host", DefaultHost, "address to listen on")
-	cmd.Flags().IntVar(&port, "port", 5001, "port to listen on")
+	f := cmd.Flags()
+	f.StringVar(&host, "host", DefaultHost, "address to listen on")
+	f.IntVar(&port, "port", 5001, "port to listen on")
+	f.StringVar(&mode, "provider", ibhost.ModeAuto, "where bars come from: auto, csv or synthetic (see above)")
+	f.StringVar(&dataDir, "data-dir", "", "directory of your {SYMBOL}_{tf}.csv files (optional)")
+	f.StringVar(&sampleDir, "sample-dir", "", `directory of the sample CSVs ("" = the copy embedded in the binary)`)
+	f.StringVar(&cacheDir, "cache-dir", ibhost.DefaultCacheDir(), "local cache directory ($KTRDR_DATA_DIR/cache, else ~/.local/share/ktrdr/cache)")
+	f.BoolVar(&noCache, "no-cache", false, "do not read or write the local cache")
+	f.Int64Var(&seed, "seed", 1, "seed of the synthetic bars")
 	return cmd
 }
 
