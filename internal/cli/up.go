@@ -46,7 +46,7 @@ ports. A port already in use is an error naming the flag that changes it.`,
 	f.IntVar(&o.BacktestWorkers, "backtest-workers", 1, "number of backtest workers")
 	f.StringVar(&o.OTLPEndpoint, "otlp-endpoint", "", "send traces to this OTLP endpoint instead of starting the collector")
 	f.StringVar(&o.QueryURL, "query-url", "", "query API of the external backend (printed for you; with --otlp-endpoint)")
-	f.StringVar(&o.DataDir, "data-dir", filepath.Dir(defaultDB()), "where the API keeps its operations database")
+	f.StringVar(&o.DataDir, "data-dir", filepath.Dir(defaultDB()), "where the API keeps its operations database and the host service its market-data cache")
 	f.DurationVar(&o.ReadyTimeout, "ready-timeout", 0, "how long to wait for every service to be healthy (default 30s)")
 	return cmd
 }

@@ -41,7 +41,7 @@ type Options struct {
 	BacktestWorkers int
 	OTLPEndpoint    string   // external trace backend; no collector is started
 	QueryURL        string   // external query API, printed for the user
-	DataDir         string   // where the API keeps its database
+	DataDir         string   // the API's database and the host service's cache
 	Env             []string // base environment of the children
 	Out             io.Writer
 	ReadyTimeout    time.Duration
@@ -168,7 +168,7 @@ func (s *Stack) plan() ([][]*planned, error) {
 
 	s.apiURL = base(o.APIPort)
 	core := []*planned{
-		{child: child{name: "ib-host", kind: "ib-host"}, args: []string{"serve", "ib-host"}, port: o.IBHostPort, flag: "--ib-host-port"},
+		{child: child{name: "ib-host", kind: "ib-host"}, args: []string{"serve", "ib-host", "--cache-dir", filepath.Join(o.DataDir, "cache")}, port: o.IBHostPort, flag: "--ib-host-port"},
 		{child: child{name: "api", kind: "API"}, port: o.APIPort, flag: "--api-port",
 			args: []string{"serve", "api", "--ib-host-url", base(o.IBHostPort), "--db", filepath.Join(o.DataDir, "operations.db")}},
 	}
