@@ -15,6 +15,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/ktrdr/ktrdr/internal/dataload"
 	"github.com/ktrdr/ktrdr/internal/dispatch"
 	"github.com/ktrdr/ktrdr/internal/httpx"
 	"github.com/ktrdr/ktrdr/internal/operations"
@@ -41,9 +42,11 @@ type Config struct {
 	Store             operations.Store
 	Registry          *registry.Registry
 	Dispatcher        *dispatch.Dispatcher
-	WorkerToken       string        // KTRDR_WORKER_TOKEN: required on worker endpoints when set
-	HeartbeatInterval time.Duration // told to workers when they register
-	Metrics           http.Handler  // GET /metrics; nil: not served
+	WorkerToken       string           // KTRDR_WORKER_TOKEN: required on worker endpoints when set
+	HeartbeatInterval time.Duration    // told to workers when they register
+	Metrics           http.Handler     // GET /metrics; nil: not served
+	Loader            *dataload.Loader // runs data loads; nil: data endpoints not served
+	Bars              *dataload.Store
 	Logger            *slog.Logger
 }
 
@@ -80,6 +83,11 @@ func (s *Server) Handler() http.Handler {
 		return mux
 	}
 	telemetry.HandleFunc(mux, "POST /api/v1/dummy/start", s.startDummy)
+	if s.cfg.Loader != nil {
+		telemetry.HandleFunc(mux, "POST /api/v1/data/load", s.startDataLoad)
+		telemetry.HandleFunc(mux, "GET /api/v1/data", s.listData)
+		telemetry.HandleFunc(mux, "GET /api/v1/data/{symbol}/{timeframe}", s.getBars)
+	}
 	telemetry.HandleFunc(mux, "GET /api/v1/operations", s.listOperations)
 	telemetry.HandleFunc(mux, "GET /api/v1/operations/{id}", s.getOperation)
 	telemetry.HandleFunc(mux, "GET /api/v1/operations/{id}/metrics", s.getMetrics)

@@ -159,6 +159,16 @@ func (s *Server) cancelOperation(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if s.cfg.Loader != nil && s.cfg.Loader.Cancel(id) {
+		// A data load runs here: it ends cancelled at its next step.
+		op, err := s.cfg.Store.Get(r.Context(), id)
+		if err != nil {
+			s.writeErr(w, err)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusAccepted, op)
+		return
+	}
 	op, err := s.cfg.Dispatcher.Cancel(r.Context(), id)
 	if err != nil {
 		s.writeErr(w, err)

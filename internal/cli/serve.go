@@ -17,6 +17,7 @@ import (
 
 	"github.com/ktrdr/ktrdr/internal/api"
 	"github.com/ktrdr/ktrdr/internal/collector"
+	"github.com/ktrdr/ktrdr/internal/dataload"
 	"github.com/ktrdr/ktrdr/internal/dispatch"
 	"github.com/ktrdr/ktrdr/internal/httpx"
 	"github.com/ktrdr/ktrdr/internal/ibhost"
@@ -96,12 +97,17 @@ the worker endpoints require it.`,
 					})
 					done := make(chan struct{})
 					go func() { disp.Run(ctx); close(done) }()
+					loader := &dataload.Loader{
+						Store: &dataload.Store{Dir: filepath.Join(filepath.Dir(db), "bars")},
+						Host:  &ibhost.Client{BaseURL: ibHostURL, HTTP: client},
+						Ops:   store, Tracer: t.Tracer("ktrdr/dataload"), Logger: t.Logger, Now: time.Now,
+					}
 					h := api.New(api.Config{
 						Info: info, Peers: peers, Client: client, Store: store, Registry: reg, Dispatcher: disp,
 						WorkerToken: os.Getenv("KTRDR_WORKER_TOKEN"), HeartbeatInterval: 2 * time.Second,
-						Metrics: t.MetricsHandler(), Logger: t.Logger,
+						Metrics: t.MetricsHandler(), Logger: t.Logger, Loader: loader, Bars: loader.Store,
 					}).Handler()
-					return h, func() { <-done; store.Close() }, nil
+					return h, func() { <-done; loader.Shutdown(); store.Close() }, nil
 				},
 			})
 		},

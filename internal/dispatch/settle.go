@@ -152,6 +152,9 @@ func (d *Dispatcher) sweep(ctx context.Context) {
 		return
 	}
 	for _, op := range running {
+		if op.WorkerType != "training" && op.WorkerType != "backtest" {
+			continue // run by the backend itself (data loads): no worker to lose
+		}
 		w, known := d.cfg.Registry.Get(op.WorkerID)
 		var reason string
 		switch {

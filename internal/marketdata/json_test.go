@@ -20,7 +20,7 @@ func TestAppendBarsJSONMatchesEncodingJSON(t *testing.T) {
 			if i%3 == 0 {
 				return vals[r.IntN(len(vals))]
 			}
-			return math.Float64frombits(r.Uint64() &^ (0x7ff << 52) | uint64(r.IntN(0x7fe)+1)<<52)
+			return math.Float64frombits(r.Uint64()&^(0x7ff<<52) | uint64(r.IntN(0x7fe)+1)<<52)
 		}
 		ts := time.Unix(r.Int64N(4e9), 0).UTC()
 		if i%2 == 0 {
