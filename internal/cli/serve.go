@@ -60,7 +60,8 @@ func newServeAPICmd() *cobra.Command {
 		Use:   "api",
 		Short: "Run the API backend (default port 8000)",
 		Long: `Run the API backend: operations (stored in SQLite at --db), the worker
-registry, the dispatcher and its queue. Workers register themselves; a
+registry, the dispatcher and its queue, and data loads from the market-data
+host service at --ib-host-url (bars kept in a bars/ directory beside --db). Workers register themselves; a
 worker silent for --lost-after is lost and its running operation is failed
 (or re-queued, with --lost-policy requeue). When KTRDR_WORKER_TOKEN is set,
 the worker endpoints require it.`,
