@@ -1,11 +1,6 @@
 package ibhost
 
 import (
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -34,14 +29,6 @@ type Cache struct {
 	mu sync.Mutex
 }
 
-func (c *Cache) path(symbol string, tf marketdata.Timeframe) (string, error) {
-	name, err := marketdata.FileName(symbol, tf)
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(c.Dir, name), nil
-}
-
 // Load returns the cached series (empty, nil error if there is none).
 func (c *Cache) Load(symbol string, tf marketdata.Timeframe) (marketdata.Series, error) {
 	c.mu.Lock()
@@ -50,24 +37,7 @@ func (c *Cache) Load(symbol string, tf marketdata.Timeframe) (marketdata.Series,
 }
 
 func (c *Cache) load(symbol string, tf marketdata.Timeframe) (marketdata.Series, error) {
-	empty := marketdata.Series{Symbol: symbol, Timeframe: tf, Bars: []marketdata.Bar{}}
-	p, err := c.path(symbol, tf)
-	if err != nil {
-		return empty, err
-	}
-	f, err := os.Open(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return empty, nil
-	}
-	if err != nil {
-		return empty, err
-	}
-	defer f.Close()
-	s, _, err := marketdata.ReadSeries(f, symbol, tf, marketdata.Rules{IgnoreGaps: true})
-	if err != nil {
-		return empty, fmt.Errorf("cache file %s: %w", p, err)
-	}
-	return s, nil
+	return marketdata.Dir{Path: c.Dir}.Load(symbol, tf)
 }
 
 // Get returns the cached bars in [start, end] when both are set and the
@@ -107,24 +77,5 @@ func (c *Cache) Put(s marketdata.Series) error {
 	} else {
 		cur.Bars = append([]marketdata.Bar(nil), s.Bars...)
 	}
-	p, err := c.path(s.Symbol, s.Timeframe)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(c.Dir, ".tmp-*.csv")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := marketdata.WriteCSV(tmp, cur); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), p)
+	return marketdata.Dir{Path: c.Dir}.Save(cur)
 }
