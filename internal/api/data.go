@@ -19,21 +19,17 @@ type loadRequest struct {
 	Mode      string `json:"mode"`
 }
 
-// parseTime reads RFC3339 or YYYY-MM-DD; "" is nil.
-func parseTime(field, v string) (*time.Time, *httpx.RequestError) {
+// parseBound reads an optional window bound with the host service's rule
+// (marketdata.ParseBound); "" is nil.
+func parseBound(field, v string, endOfDay bool) (*time.Time, *httpx.RequestError) {
 	if v == "" {
 		return nil, nil
 	}
-	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
-		if t, err := time.Parse(layout, v); err == nil {
-			t = t.UTC()
-			if t.Year() < 1970 || t.After(time.Now().AddDate(0, 0, 1)) {
-				return nil, httpx.BadField(field, "%s %q is outside 1970..tomorrow", field, v)
-			}
-			return &t, nil
-		}
+	t, err := marketdata.ParseBound(v, endOfDay, time.Now())
+	if err != nil {
+		return nil, httpx.BadField(field, "%s: %v", field, err)
 	}
-	return nil, httpx.BadField(field, "%s %q is not a date (YYYY-MM-DD or RFC3339)", field, v)
+	return &t, nil
 }
 
 func (s *Server) startDataLoad(w http.ResponseWriter, r *http.Request) {
@@ -74,10 +70,10 @@ func validateLoad(b loadRequest) (dataload.Request, *httpx.RequestError) {
 		return req, httpx.BadField("mode", "mode must be local, tail, backfill or full, got %q", b.Mode)
 	}
 	var e *httpx.RequestError
-	if req.Start, e = parseTime("start", b.Start); e != nil {
+	if req.Start, e = parseBound("start", b.Start, false); e != nil {
 		return req, e
 	}
-	if req.End, e = parseTime("end", b.End); e != nil {
+	if req.End, e = parseBound("end", b.End, true); e != nil {
 		return req, e
 	}
 	if req.Start != nil && req.End != nil && req.Start.After(*req.End) {
@@ -105,58 +101,58 @@ type BarsResponse struct {
 }
 
 func (s *Server) getBars(w http.ResponseWriter, r *http.Request) {
+	sym, tf, start, end, limit, offset, e := barsQuery(r)
+	if e != nil {
+		httpx.WriteRequestError(w, e)
+		return
+	}
+	series, err := s.cfg.Bars.Load(sym, tf)
+	if err != nil {
+		s.writeErr(w, err)
+		return
+	}
+	if len(series.Bars) == 0 {
+		httpx.WriteError(w, http.StatusNotFound, "not_found", "no "+sym+" "+string(tf)+" data loaded: POST /api/v1/data/load first", "symbol")
+		return
+	}
+	lo, hi := time.Time{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	if start != nil {
+		lo = *start
+	}
+	if end != nil {
+		hi = *end
+	}
+	bars := series.Slice(lo, hi)
+	total := len(bars)
+	bars = bars[min(offset, total):min(offset+limit, total)]
+	httpx.WriteJSON(w, http.StatusOK, BarsResponse{Symbol: sym, Timeframe: tf, Total: total, Offset: offset, Bars: bars})
+}
+
+// barsQuery validates GET /api/v1/data/{symbol}/{timeframe}?start=&end=&limit=&offset=.
+func barsQuery(r *http.Request) (sym string, tf marketdata.Timeframe, start, end *time.Time, limit, offset int, e *httpx.RequestError) {
 	sym, err := marketdata.ValidateSymbol(r.PathValue("symbol"))
 	if err != nil {
-		httpx.WriteRequestError(w, httpx.BadField("symbol", "%v", err))
-		return
+		return "", "", nil, nil, 0, 0, httpx.BadField("symbol", "%v", err)
 	}
-	tf, err := marketdata.ParseTimeframe(r.PathValue("timeframe"))
-	if err != nil {
-		httpx.WriteRequestError(w, httpx.BadField("timeframe", "%v", err))
-		return
+	if tf, err = marketdata.ParseTimeframe(r.PathValue("timeframe")); err != nil {
+		return "", "", nil, nil, 0, 0, httpx.BadField("timeframe", "%v", err)
 	}
 	q := r.URL.Query()
-	start, e := parseTime("start", q.Get("start"))
-	if e == nil {
-		var end *time.Time
-		if end, e = parseTime("end", q.Get("end")); e == nil {
-			limit, offset := 10000, 0
-			for name, dst := range map[string]*int{"limit": &limit, "offset": &offset} {
-				if v := q.Get(name); v != "" {
-					n, err := strconv.Atoi(v)
-					if err != nil || n < 0 || (name == "limit" && (n < 1 || n > 100000)) {
-						httpx.WriteRequestError(w, httpx.BadField(name, "%s must be an integer (limit 1-100000, offset ≥ 0), got %q", name, v))
-						return
-					}
-					*dst = n
-				}
+	if start, e = parseBound("start", q.Get("start"), false); e != nil {
+		return
+	}
+	if end, e = parseBound("end", q.Get("end"), true); e != nil {
+		return
+	}
+	limit = 10000
+	for name, dst := range map[string]*int{"limit": &limit, "offset": &offset} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || (name == "limit" && (n < 1 || n > 100000)) {
+				return "", "", nil, nil, 0, 0, httpx.BadField(name, "%s must be an integer (limit 1-100000, offset ≥ 0), got %q", name, v)
 			}
-			series, err := s.cfg.Bars.Load(sym, tf)
-			if err != nil {
-				s.writeErr(w, err)
-				return
-			}
-			if len(series.Bars) == 0 {
-				httpx.WriteError(w, http.StatusNotFound, "not_found", "no "+sym+" "+string(tf)+" data loaded: POST /api/v1/data/load first", "symbol")
-				return
-			}
-			bars := series.Bars
-			if start != nil || end != nil {
-				var a, b time.Time
-				if start != nil {
-					a = *start
-				}
-				b = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-				if end != nil {
-					b = *end
-				}
-				bars = series.Slice(a, b)
-			}
-			total := len(bars)
-			bars = bars[min(offset, total):min(offset+limit, total)]
-			httpx.WriteJSON(w, http.StatusOK, BarsResponse{Symbol: sym, Timeframe: tf, Total: total, Offset: offset, Bars: bars})
-			return
+			*dst = n
 		}
 	}
-	httpx.WriteRequestError(w, e)
+	return sym, tf, start, end, limit, offset, nil
 }

@@ -173,24 +173,6 @@ type query struct {
 	start, end time.Time
 }
 
-var epoch1970 = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// parseTime parses RFC3339 or YYYY-MM-DD; endOfDay makes a date-only value
-// the last instant of that day.
-func parseTime(s string, endOfDay bool) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
-	}
-	t, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither RFC3339 (2020-01-02T15:04:05Z) nor YYYY-MM-DD", s)
-	}
-	if endOfDay {
-		t = t.Add(24*time.Hour - time.Nanosecond)
-	}
-	return t, nil
-}
-
 func validate(symbol, timeframe, start, end string, now time.Time) (query, *httpx.RequestError) {
 	var q query
 	if symbol == "" {
@@ -209,7 +191,6 @@ func validate(symbol, timeframe, start, end string, now time.Time) (query, *http
 		return q, httpx.BadField("timeframe", "%v", err)
 	}
 	q.tf = tf
-	latest := now.Add(24 * time.Hour)
 	for _, f := range []struct {
 		name, val string
 		dst       *time.Time
@@ -218,12 +199,9 @@ func validate(symbol, timeframe, start, end string, now time.Time) (query, *http
 		if f.val == "" {
 			continue
 		}
-		t, err := parseTime(f.val, f.eod)
+		t, err := marketdata.ParseBound(f.val, f.eod, now)
 		if err != nil {
 			return q, httpx.BadField(f.name, "%s: %v", f.name, err)
-		}
-		if t.Before(epoch1970) || t.After(latest) {
-			return q, httpx.BadField(f.name, "%s %s is outside 1970-01-01 .. now + 1 day", f.name, f.val)
 		}
 		*f.dst = t
 	}

@@ -96,3 +96,25 @@ func TestBarValid(t *testing.T) {
 		}
 	}
 }
+
+func TestParseBound(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		in        string
+		endOfDay  bool
+		want      time.Time
+		wantError bool
+	}{
+		{"2020-01-31", false, time.Date(2020, 1, 31, 0, 0, 0, 0, time.UTC), false},
+		{"2020-01-31", true, time.Date(2020, 1, 31, 23, 59, 59, 999999999, time.UTC), false},
+		{"2020-01-31T10:00:00+02:00", true, time.Date(2020, 1, 31, 8, 0, 0, 0, time.UTC), false},
+		{"1969-12-31", false, time.Time{}, true},
+		{"2026-01-03", false, time.Time{}, true},
+		{"yesterday", false, time.Time{}, true},
+	} {
+		got, err := ParseBound(c.in, c.endOfDay, now)
+		if (err != nil) != c.wantError || !got.Equal(c.want) {
+			t.Errorf("ParseBound(%q, %v) = %v, %v", c.in, c.endOfDay, got, err)
+		}
+	}
+}
