@@ -37,15 +37,11 @@ func main() {
 }
 
 func run(nbars, rounds int) error {
-	dir, err := os.MkdirTemp("", "ktrdr-bench-hist-")
+	dir, bin, cleanup, err := benchkit.Workspace("ktrdr-bench-hist-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	bin, err := benchkit.BuildBinary(dir)
-	if err != nil {
-		return err
-	}
+	defer cleanup()
 	// A valid minute series, around the clock so every minute is a bar.
 	series := marketdata.Series{Symbol: "BENCH", Timeframe: marketdata.TF1m}
 	start, price := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), 100.0

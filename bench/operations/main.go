@@ -104,15 +104,11 @@ func (b *bench) stack(k int) (string, []*exec.Cmd, error) {
 }
 
 func run(n, nops int) error {
-	dir, err := os.MkdirTemp("", "ktrdr-bench-ops-")
+	dir, bin, cleanup, err := benchkit.Workspace("ktrdr-bench-ops-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	bin, err := benchkit.BuildBinary(dir)
-	if err != nil {
-		return err
-	}
+	defer cleanup()
 	b := &bench{bin: bin, dir: dir}
 	defer func() { b.stopAll(b.procs) }()
 	g, h, q := benchkit.FreePort(), benchkit.FreePort(), benchkit.FreePort()

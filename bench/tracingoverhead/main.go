@@ -38,15 +38,11 @@ func main() {
 type proc struct{ cmd *exec.Cmd }
 
 func run(duration time.Duration, rounds, concurrency int) error {
-	dir, err := os.MkdirTemp("", "ktrdr-bench-")
+	dir, bin, cleanup, err := benchkit.Workspace("ktrdr-bench-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	bin, err := benchkit.BuildBinary(dir)
-	if err != nil {
-		return err
-	}
+	defer cleanup()
 	var procs []*proc
 	defer func() {
 		for _, p := range procs {

@@ -6,11 +6,27 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"time"
 )
+
+// Workspace makes a temporary directory and builds ./cmd/ktrdr into it; the
+// returned cleanup removes it.
+func Workspace(prefix string) (dir, bin string, cleanup func(), err error) {
+	dir, err = os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	if bin, err = BuildBinary(dir); err != nil {
+		cleanup()
+		return "", "", nil, err
+	}
+	return dir, bin, cleanup, nil
+}
 
 // BuildBinary builds ./cmd/ktrdr into dir and returns its path.
 func BuildBinary(dir string) (string, error) {
