@@ -253,13 +253,14 @@ func (rt *Runtime) handleCancel(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, http.StatusNotFound, "not_found", fmt.Sprintf("operation %s is not running on worker %s", id, rt.cfg.WorkerID), "")
 		return
 	}
+	// The cancel arrives in the trace of the user's cancel request; the link
+	// leads from the work's trace to it. Both go on the span before the
+	// cancel, which may end the span at once.
+	ru.span.AddLink(trace.Link{SpanContext: trace.SpanContextFromContext(r.Context())})
+	ru.span.AddEvent("cancel requested")
 	ru.cancelRequested.Store(true)
 	ru.cancel()
 	rt.mu.Unlock()
-	// The cancel arrives in the trace of the user's cancel request; the link
-	// leads from the work's trace to it.
-	ru.span.AddLink(trace.Link{SpanContext: trace.SpanContextFromContext(r.Context())})
-	ru.span.AddEvent("cancel requested")
 	rt.log.InfoContext(ru.ctx, "cancel requested", "operation_id", id)
 	httpx.WriteJSON(w, http.StatusAccepted, CancelResponse{OperationID: id, WorkerID: rt.cfg.WorkerID, Status: "cancelling"})
 }
