@@ -1,11 +1,9 @@
 package ibhost
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -61,36 +59,13 @@ func (c *Client) client() *http.Client {
 
 // do sends a request; route names the client span.
 func (c *Client) do(ctx context.Context, method, route, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
+	err := httpx.CallJSON(telemetry.WithRoute(ctx, route), c.client(), method, strings.TrimRight(c.BaseURL, "/")+path, nil, body, out)
+	var se *httpx.StatusError
+	if errors.As(err, &se) {
+		return &APIError{Status: se.Status, Code: se.Code, Message: se.Message, Field: se.Field}
 	}
-	req, err := http.NewRequestWithContext(telemetry.WithRoute(ctx, route), method, strings.TrimRight(c.BaseURL, "/")+path, rd)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.client().Do(req)
 	if err != nil {
 		return fmt.Errorf("ib-host %s %s: %w", method, route, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		var eb httpx.ErrorBody
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		if json.Unmarshal(raw, &eb) != nil || eb.Error.Code == "" {
-			return &APIError{Status: resp.StatusCode, Code: "http_error", Message: strings.TrimSpace(string(raw))}
-		}
-		return &APIError{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message, Field: eb.Error.Field}
-	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("ib-host %s %s: decode answer: %w", method, route, err)
 	}
 	return nil
 }
