@@ -18,8 +18,11 @@ import (
 	"github.com/ktrdr/ktrdr/internal/dataload"
 	"github.com/ktrdr/ktrdr/internal/dispatch"
 	"github.com/ktrdr/ktrdr/internal/httpx"
+	"github.com/ktrdr/ktrdr/internal/ibhost"
+	"github.com/ktrdr/ktrdr/internal/models"
 	"github.com/ktrdr/ktrdr/internal/operations"
 	"github.com/ktrdr/ktrdr/internal/registry"
+	"github.com/ktrdr/ktrdr/internal/strategy"
 	"github.com/ktrdr/ktrdr/internal/telemetry"
 	"github.com/ktrdr/ktrdr/internal/workerapi"
 )
@@ -47,6 +50,9 @@ type Config struct {
 	Metrics           http.Handler     // GET /metrics; nil: not served
 	Loader            *dataload.Loader // runs data loads; nil: data endpoints not served
 	Bars              *dataload.Store
+	Strategies        strategy.Catalog // strategies by name (directory over the embedded examples)
+	Models            *models.Store    // nil: model store and training not served
+	Host              *ibhost.Client   // the market-data host; backtest starts check their window with it
 	Logger            *slog.Logger
 }
 
@@ -79,6 +85,14 @@ func (s *Server) Handler() http.Handler {
 	if s.cfg.Metrics != nil {
 		telemetry.HandleUntraced(mux, "GET /metrics", s.cfg.Metrics)
 	}
+	telemetry.HandleFunc(mux, "GET /api/v1/strategies", s.listStrategies)
+	telemetry.HandleFunc(mux, "GET /api/v1/strategies/{name}", s.getStrategy)
+	telemetry.HandleFunc(mux, "POST /api/v1/strategies/validate", s.validateStrategy)
+	if s.cfg.Models != nil {
+		telemetry.HandleFunc(mux, models.RoutePut, s.workerAuth(s.putModel))
+		telemetry.HandleFunc(mux, "GET /api/v1/models", s.listModels)
+		telemetry.HandleFunc(mux, models.RouteGet, s.getModel)
+	}
 	if s.cfg.Dispatcher == nil {
 		return mux
 	}
@@ -87,6 +101,11 @@ func (s *Server) Handler() http.Handler {
 		telemetry.HandleFunc(mux, "POST /api/v1/data/load", s.startDataLoad)
 		telemetry.HandleFunc(mux, "GET /api/v1/data", s.listData)
 		telemetry.HandleFunc(mux, "GET /api/v1/data/{symbol}/{timeframe}", s.getBars)
+	}
+	if s.cfg.Models != nil {
+		telemetry.HandleFunc(mux, "POST /api/v1/training/start", s.startTraining)
+		telemetry.HandleFunc(mux, "POST /api/v1/backtests/start", s.startBacktest)
+		telemetry.HandleFunc(mux, "GET /api/v1/backtests/{id}", s.getBacktest)
 	}
 	telemetry.HandleFunc(mux, "GET /api/v1/operations", s.listOperations)
 	telemetry.HandleFunc(mux, "GET /api/v1/operations/{id}", s.getOperation)
@@ -107,7 +126,10 @@ func (s *Server) root(w http.ResponseWriter, _ *http.Request) {
 		"version":     s.cfg.Info.Version,
 		"instance_id": s.cfg.Info.InstanceID,
 		"endpoints": []string{"GET /health", "GET /api/v1/health", "GET /ping", "GET /api/v1/system/ping",
-			"POST /api/v1/dummy/start", "GET /api/v1/operations", "GET /api/v1/operations/{id}",
+			"POST /api/v1/dummy/start", "POST /api/v1/data/load", "GET /api/v1/data", "GET /api/v1/data/{symbol}/{timeframe}",
+			"GET /api/v1/strategies", "GET /api/v1/strategies/{name}", "POST /api/v1/strategies/validate",
+			"POST /api/v1/training/start", "POST /api/v1/backtests/start", "GET /api/v1/backtests/{id}", "GET /api/v1/models", "GET /api/v1/models/{strategy}/{timeframe}/{version}",
+			"GET /api/v1/operations", "GET /api/v1/operations/{id}",
 			"GET /api/v1/operations/{id}/metrics", "DELETE /api/v1/operations/{id}", "GET /api/v1/workers", "GET /metrics"},
 	})
 }

@@ -16,14 +16,18 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/ktrdr/ktrdr/internal/api"
+	"github.com/ktrdr/ktrdr/internal/backtesting"
 	"github.com/ktrdr/ktrdr/internal/collector"
 	"github.com/ktrdr/ktrdr/internal/dataload"
 	"github.com/ktrdr/ktrdr/internal/dispatch"
 	"github.com/ktrdr/ktrdr/internal/httpx"
 	"github.com/ktrdr/ktrdr/internal/ibhost"
+	"github.com/ktrdr/ktrdr/internal/models"
 	"github.com/ktrdr/ktrdr/internal/operations"
 	"github.com/ktrdr/ktrdr/internal/registry"
+	"github.com/ktrdr/ktrdr/internal/strategy"
 	"github.com/ktrdr/ktrdr/internal/telemetry"
+	"github.com/ktrdr/ktrdr/internal/training"
 	"github.com/ktrdr/ktrdr/internal/workers"
 )
 
@@ -52,7 +56,7 @@ http://localhost:4317) and answers GET /health (untraced).
 }
 
 func newServeAPICmd() *cobra.Command {
-	var host, ibHostURL, db, lostPolicy string
+	var host, ibHostURL, db, lostPolicy, strategiesDir, modelsDir string
 	var port int
 	var workerURLs []string
 	var lostAfter time.Duration
@@ -61,7 +65,10 @@ func newServeAPICmd() *cobra.Command {
 		Short: "Run the API backend (default port 8000)",
 		Long: `Run the API backend: operations (stored in SQLite at --db), the worker
 registry, the dispatcher and its queue, and data loads from the market-data
-host service at --ib-host-url (bars kept in a bars/ directory beside --db). Workers register themselves; a
+host service at --ib-host-url (bars kept in a bars/ directory beside --db),
+strategies from --strategies-dir layered over the built-in examples, and
+the model store (--models-dir, default models/ beside --db) that training
+workers upload to and backtest workers read from. Workers register themselves; a
 worker silent for --lost-after is lost and its running operation is failed
 (or re-queued, with --lost-policy requeue). When KTRDR_WORKER_TOKEN is set,
 the worker endpoints require it.`,
@@ -72,6 +79,11 @@ the worker endpoints require it.`,
 			}
 			if lostAfter <= 0 {
 				return fmt.Errorf("--lost-after %s: want a positive duration", lostAfter)
+			}
+			if strategiesDir == "" {
+				strategiesDir = defaultStrategiesDir()
+			} else if st, err := os.Stat(strategiesDir); err != nil || !st.IsDir() {
+				return fmt.Errorf("--strategies-dir %s: not a directory", strategiesDir)
 			}
 			peers := []api.Peer{{Name: "ib-host", URL: ibHostURL}}
 			for i, u := range workerURLs {
@@ -84,6 +96,14 @@ the worker endpoints require it.`,
 					store, err := operations.OpenSQLite(db)
 					if err != nil {
 						return nil, nil, fmt.Errorf("--db %s: %w", db, err)
+					}
+					if modelsDir == "" {
+						modelsDir = filepath.Join(filepath.Dir(db), "models")
+					}
+					modelStore, err := models.OpenStore(modelsDir)
+					if err != nil {
+						store.Close()
+						return nil, nil, fmt.Errorf("--models-dir %s: %w", modelsDir, err)
 					}
 					reg := registry.New(lostAfter)
 					metrics, err := api.NewMetrics(t.Meter("ktrdr/api"), store, reg)
@@ -107,6 +127,7 @@ the worker endpoints require it.`,
 						Info: info, Peers: peers, Client: client, Store: store, Registry: reg, Dispatcher: disp,
 						WorkerToken: os.Getenv("KTRDR_WORKER_TOKEN"), HeartbeatInterval: 2 * time.Second,
 						Metrics: t.MetricsHandler(), Logger: t.Logger, Loader: loader, Bars: loader.Store,
+						Strategies: strategy.Catalog{Dir: strategiesDir}, Models: modelStore, Host: loader.Host,
 					}).Handler()
 					return h, func() { <-done; loader.Shutdown(); store.Close() }, nil
 				},
@@ -120,7 +141,22 @@ the worker endpoints require it.`,
 	cmd.Flags().StringVar(&lostPolicy, "lost-policy", dispatch.LostFail, "what happens to a lost worker's operation: fail or requeue")
 	cmd.Flags().StringVar(&ibHostURL, "ib-host-url", "http://127.0.0.1:5001", "base URL of the market-data host service")
 	cmd.Flags().StringArrayVar(&workerURLs, "worker-url", nil, "base URL of an extra service to ping (repeatable; workers register themselves)")
+	cmd.Flags().StringVar(&strategiesDir, "strategies-dir", "", "directory of strategy YAML files, over the built-in examples (default $KTRDR_STRATEGIES_DIR, else ./strategies when it exists)")
+	cmd.Flags().StringVar(&modelsDir, "models-dir", "", "model store directory (default models/ beside --db)")
 	return cmd
+}
+
+// defaultStrategiesDir is $KTRDR_STRATEGIES_DIR, else ./strategies when it
+// is a directory (a checkout of the repository), else none: the built-in
+// examples only.
+func defaultStrategiesDir() string {
+	if d := os.Getenv("KTRDR_STRATEGIES_DIR"); d != "" {
+		return d
+	}
+	if st, err := os.Stat("strategies"); err == nil && st.IsDir() {
+		return "strategies"
+	}
+	return ""
 }
 
 // defaultDB is $KTRDR_DATA_DIR/operations.db, else under the user's data directory.
@@ -206,7 +242,7 @@ change --provider, --seed or the files.`,
 }
 
 func newServeWorkerCmd() *cobra.Command {
-	var host, workerType, id, backendURL, advertiseURL string
+	var host, workerType, id, backendURL, advertiseURL, ibHostURL string
 	var port int
 	cmd := &cobra.Command{
 		Use:   "worker --type training|backtest",
@@ -217,7 +253,11 @@ every couple of seconds, runs one operation at a time (a busy worker answers
 
 Its id comes from --id, else WORKER_ID, else a new random 8-hex id; its
 service.name is ktrdr-{type}-worker-{id} and its service.instance.id is the id
-itself. KTRDR_WORKER_TOKEN, when set, is sent to the backend.`,
+itself. KTRDR_WORKER_TOKEN, when set, is sent to the backend.
+
+A training worker fetches bars from the host service at --ib-host-url, runs
+the strategy's pipeline (indicators, fuzzy sets, zigzag labels, MLP) and
+uploads the model to the backend's model store.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := workers.ValidateType(workerType); err != nil {
@@ -248,9 +288,26 @@ itself. KTRDR_WORKER_TOKEN, when set, is sent to the backend.`,
 				host: host, port: port,
 				build: func(ctx context.Context, t *telemetry.Telemetry, info httpx.Info) (http.Handler, func(), error) {
 					info.WorkerID, info.WorkerType = id, workerType
+					token := os.Getenv("KTRDR_WORKER_TOKEN")
+					client := telemetry.NewHTTPClient(5 * time.Minute)
+					executors := map[operations.Type]workers.Executor{operations.TypeDummy: workers.DummyExecutor{}}
+					if workerType == workers.TypeTraining {
+						executors[operations.TypeTraining] = &training.Executor{
+							Host:   &ibhost.Client{BaseURL: ibHostURL, HTTP: client},
+							Models: &models.Client{BaseURL: backendURL, HTTP: client, Token: token},
+							Tracer: t.Tracer("ktrdr/training"), Logger: t.Logger,
+						}
+					}
+					if workerType == workers.TypeBacktest {
+						executors[operations.TypeBacktesting] = &backtesting.Executor{
+							Host:   &ibhost.Client{BaseURL: ibHostURL, HTTP: client},
+							Models: &models.Client{BaseURL: backendURL, HTTP: client, Token: token},
+							Tracer: t.Tracer("ktrdr/backtest"), Logger: t.Logger,
+						}
+					}
 					rt := workers.NewRuntime(workers.RuntimeConfig{
 						WorkerID: id, WorkerType: workerType, BackendURL: backendURL, AdvertiseURL: advertiseURL,
-						Token: os.Getenv("KTRDR_WORKER_TOKEN"), Tracer: t.Tracer("ktrdr/worker"), Logger: t.Logger,
+						Token: token, Tracer: t.Tracer("ktrdr/worker"), Logger: t.Logger, Executors: executors,
 					})
 					done := make(chan struct{})
 					go func() {
@@ -270,6 +327,7 @@ itself. KTRDR_WORKER_TOKEN, when set, is sent to the backend.`,
 	cmd.Flags().IntVar(&port, "port", 0, "port to listen on (default 5002 for training, 5003 for backtest)")
 	cmd.Flags().StringVar(&backendURL, "backend-url", "http://127.0.0.1:8000", "the API backend to register with")
 	cmd.Flags().StringVar(&advertiseURL, "advertise-url", "", "URL the backend reaches this worker at (default http://{host}:{port})")
+	cmd.Flags().StringVar(&ibHostURL, "ib-host-url", "http://127.0.0.1:5001", "the market-data host service bars are fetched from")
 	_ = cmd.MarkFlagRequired("type")
 	return cmd
 }

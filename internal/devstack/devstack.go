@@ -193,7 +193,7 @@ func (s *Stack) plan() ([][]*planned, error) {
 			id, _ := workers.ResolveID("")
 			s.workerIDs = append(s.workerIDs, id)
 			pool = append(pool, &planned{child: child{name: fmt.Sprintf("%s-%d", w.label, i+1), kind: w.label + " worker " + id},
-				args: []string{"serve", "worker", "--type", w.typ, "--id", id, "--backend-url", s.apiURL}, port: port, flag: flag})
+				args: []string{"serve", "worker", "--type", w.typ, "--id", id, "--backend-url", s.apiURL, "--ib-host-url", base(o.IBHostPort)}, port: port, flag: flag})
 		}
 	}
 	svc := append(append([]*planned{}, core...), pool...)

@@ -49,7 +49,7 @@ func StartStack(t testing.TB, b Backend, o StackOptions) *Stack {
 			typ = "backtest"
 		}
 		s.Workers = append(s.Workers, Start(t, fmt.Sprintf("%s-worker-%d", typ, i), s.env,
-			"serve", "worker", "--type", typ, "--id", fmt.Sprintf("%s%d", typ[:1], i), "--port", strconv.Itoa(FreePort(t)), "--backend-url", s.APIURL))
+			"serve", "worker", "--type", typ, "--id", fmt.Sprintf("%s%d", typ[:1], i), "--port", strconv.Itoa(FreePort(t)), "--backend-url", s.APIURL, "--ib-host-url", URL(hostPort)))
 	}
 	s.WaitWorkers(o.TrainingWorkers+o.BacktestWorkers, 30*time.Second)
 	return s
@@ -116,7 +116,9 @@ type Operation struct {
 	Result   json.RawMessage `json:"result"`
 	Error    *string         `json:"error"`
 	Progress struct {
-		Percentage float64 `json:"percentage"`
+		Percentage     float64 `json:"percentage"`
+		CurrentStep    string  `json:"current_step"`
+		StepsCompleted int     `json:"steps_completed"`
 	} `json:"progress"`
 }
 

@@ -130,7 +130,7 @@ func (rt *Runtime) start(r *http.Request, job Job, exec Executor) (status int, c
 	// work's context derives from the runtime's life, not the request's:
 	// the work outlives the request and is cancelled only by a cancel or
 	// shutdown.
-	_, span := rt.cfg.Tracer.Start(r.Context(), string(job.Type)+".run", trace.WithAttributes(
+	_, span := rt.cfg.Tracer.Start(r.Context(), RunSpanName(job.Type), trace.WithAttributes(
 		attribute.String("operation.id", job.OperationID),
 		attribute.String("operation.type", string(job.Type)),
 		attribute.String("worker.id", rt.cfg.WorkerID),
@@ -276,4 +276,13 @@ type CancelResponse struct {
 func (rt *Runtime) handleCurrent(w http.ResponseWriter, _ *http.Request) {
 	state, opID, p := rt.state()
 	httpx.WriteJSON(w, http.StatusOK, workerapi.Current{WorkerID: rt.cfg.WorkerID, State: state, CurrentOperationID: opID, Progress: p})
+}
+
+// RunSpanName names the span of an operation's work on a worker:
+// training.run, backtest.run (for backtesting operations), dummy.run.
+func RunSpanName(t operations.Type) string {
+	if t == operations.TypeBacktesting {
+		return "backtest.run"
+	}
+	return string(t) + ".run"
 }
