@@ -110,6 +110,32 @@ func TestUpTraceCheckAndCleanStop(t *testing.T) {
 		}
 	}
 
+	// The headline flows on `ktrdr up`: train an example strategy on SPX 1d
+	// and on a synthetic symbol at 1h, then backtest the SPX model.
+	api := testkit.Client{T: t, URL: apiURL}
+	var spx, syn, bt struct {
+		ID string `json:"operation_id"`
+	}
+	if code := api.Post("/api/v1/training/start", `{"strategy":"rsi_mean_reversion"}`, &spx); code != 202 {
+		t.Fatalf("training start: %d", code)
+	}
+	if code := api.Post("/api/v1/training/start", `{"strategy":"multi_symbol_rsi","start":"2025-06-02","end":"2025-12-31"}`, &syn); code != 202 {
+		t.Fatalf("synthetic training start: %d", code)
+	}
+	api.WaitOp(spx.ID, "completed", 120*time.Second)
+	api.WaitOp(syn.ID, "completed", 120*time.Second)
+	if code := api.Post("/api/v1/backtests/start", `{"strategy":"rsi_mean_reversion","start":"2018-01-02"}`, &bt); code != 202 {
+		t.Fatalf("backtest start: %d", code)
+	}
+	api.WaitOp(bt.ID, "completed", 60*time.Second)
+	var models struct {
+		Models []struct{ Name string } `json:"models"`
+	}
+	api.Get("/api/v1/models", &models)
+	if len(models.Models) != 2 || models.Models[0].Name != "multi_symbol_rsi/1h_v1" || models.Models[1].Name != "rsi_mean_reversion/1d_v1" {
+		t.Errorf("models after training on ktrdr up: %+v", models.Models)
+	}
+
 	up.Signal(syscall.SIGINT)
 	if code, ok := up.Wait(30 * time.Second); !ok || code != 0 {
 		t.Fatalf("ktrdr up did not exit cleanly on SIGINT (code %d, exited %v)", code, ok)

@@ -22,6 +22,7 @@ type StackOptions struct {
 // Stack is an API, a market-data host and workers, as real processes
 // exporting to one backend.
 type Stack struct {
+	Client
 	t       testing.TB
 	Backend Backend
 	APIURL  string
@@ -38,6 +39,7 @@ func StartStack(t testing.TB, b Backend, o StackOptions) *Stack {
 	t.Helper()
 	s := &Stack{t: t, Backend: b, apiPort: FreePort(t), DB: t.TempDir() + "/operations.db"}
 	s.APIURL = URL(s.apiPort)
+	s.Client = Client{T: t, URL: s.APIURL}
 	s.env = append(append(b.Env(), FastExport...), o.Env...)
 	hostPort := FreePort(t)
 	Start(t, "ib-host", s.env, "serve", "ib-host", "--port", strconv.Itoa(hostPort))
@@ -122,32 +124,38 @@ type Operation struct {
 	} `json:"progress"`
 }
 
+// Client calls the API of a running stack (StartStack's, or `ktrdr up`'s).
+type Client struct {
+	T   testing.TB
+	URL string
+}
+
 // StartDummy starts a dummy operation and returns its id and trace id.
-func (s *Stack) StartDummy(body string) (id, traceID string) {
-	s.t.Helper()
+func (s Client) StartDummy(body string) (id, traceID string) {
+	s.T.Helper()
 	var out struct {
 		ID      string `json:"operation_id"`
 		TraceID string `json:"trace_id"`
 	}
 	if code := s.Post("/api/v1/dummy/start", body, &out); code != http.StatusAccepted {
-		s.t.Fatalf("dummy start answered %d", code)
+		s.T.Fatalf("dummy start answered %d", code)
 	}
 	return out.ID, out.TraceID
 }
 
 // Op returns an operation.
-func (s *Stack) Op(id string) Operation {
-	s.t.Helper()
+func (s Client) Op(id string) Operation {
+	s.T.Helper()
 	var op Operation
 	if code := s.Get("/api/v1/operations/"+id, &op); code != http.StatusOK {
-		s.t.Fatalf("GET operation %s: %d", id, code)
+		s.T.Fatalf("GET operation %s: %d", id, code)
 	}
 	return op
 }
 
 // WaitOp polls an operation until it reaches status, failing after timeout.
-func (s *Stack) WaitOp(id, status string, timeout time.Duration) Operation {
-	s.t.Helper()
+func (s Client) WaitOp(id, status string, timeout time.Duration) Operation {
+	s.T.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		var op Operation
@@ -156,23 +164,23 @@ func (s *Stack) WaitOp(id, status string, timeout time.Duration) Operation {
 			return op
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("operation %s is %q after %s, want %q (error %v)", id, op.Status, timeout, status, op.Error)
+			s.T.Fatalf("operation %s is %q after %s, want %q (error %v)", id, op.Status, timeout, status, op.Error)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
 // Get decodes GET path into out and returns the status.
-func (s *Stack) Get(path string, out any) int { return s.do(http.MethodGet, path, "", out) }
+func (s Client) Get(path string, out any) int { return s.do(http.MethodGet, path, "", out) }
 
 // Post sends body and decodes the answer into out.
-func (s *Stack) Post(path, body string, out any) int { return s.do(http.MethodPost, path, body, out) }
+func (s Client) Post(path, body string, out any) int { return s.do(http.MethodPost, path, body, out) }
 
 // Delete sends DELETE and decodes the answer into out.
-func (s *Stack) Delete(path string, out any) int { return s.do(http.MethodDelete, path, "", out) }
+func (s Client) Delete(path string, out any) int { return s.do(http.MethodDelete, path, "", out) }
 
-func (s *Stack) do(method, path, body string, out any) int {
-	req, _ := http.NewRequest(method, s.APIURL+path, bytes.NewBufferString(body))
+func (s Client) do(method, path, body string, out any) int {
+	req, _ := http.NewRequest(method, s.URL+path, bytes.NewBufferString(body))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {

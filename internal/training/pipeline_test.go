@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	sample "github.com/ktrdr/ktrdr/data/sample"
 	"github.com/ktrdr/ktrdr/internal/marketdata"
@@ -148,5 +149,38 @@ func TestMakeDatasetSplitsChronologically(t *testing.T) {
 				t.Fatalf("feature %s train mean %v", ds.Names[j], m)
 			}
 		}
+	}
+}
+
+// TestMultiSymbolDataset: each symbol is split on its own and the parts are
+// stacked, so every symbol contributes to train, validation and test.
+func TestMultiSymbolDataset(t *testing.T) {
+	s := example(t, "multi_symbol_rsi")
+	start, end := time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)
+	data := Data{}
+	for _, sym := range s.Symbols {
+		data[sym] = map[marketdata.Timeframe]marketdata.Series{}
+		for _, tf := range s.Timeframes {
+			data[sym][tf] = marketdata.Synthetic(sym, tf, 1, start, end)
+		}
+	}
+	cs, err := ComputeIndicators(s, s.Symbols, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, _ := Fuzzify(cs)
+	one, err := MakeDataset(s, tables[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := MakeDataset(s, tables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tables) != 2 || both.Samples <= one.Samples || both.Test.X.Rows <= one.Test.X.Rows || both.Train.X.Rows <= one.Train.X.Rows {
+		t.Errorf("one symbol %d/%d/%d, two %d/%d/%d", one.Train.X.Rows, one.Val.X.Rows, one.Test.X.Rows, both.Train.X.Rows, both.Val.X.Rows, both.Test.X.Rows)
+	}
+	if both.Bars != tables[0].Rows()+tables[1].Rows() {
+		t.Errorf("bars %d", both.Bars)
 	}
 }
