@@ -167,15 +167,16 @@ func TestTrainingCancelMidFit(t *testing.T) {
 	}
 	long := strings.Replace(string(src), "name: rsi_mean_reversion", "name: endless", 1)
 	long = epochsPattern.ReplaceAllString(long, "${1}100000")
+	long = strings.Replace(long, "early_stopping: {enabled: true", "early_stopping: {enabled: false", 1)
 	if err := os.WriteFile(filepath.Join(dir, "endless.yaml"), []byte(long), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s := testkit.StartStack(t, b, testkit.StackOptions{TrainingWorkers: 1, APIArgs: []string{"--strategies-dir", dir}})
 	id, _ := startTraining(t, s, `{"strategy":"endless"}`)
 	deadline := time.Now().Add(60 * time.Second)
-	for s.Op(id).Progress.StepsCompleted < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("no epoch progress: %+v", s.Op(id))
+	for op := s.Op(id); op.Progress.StepsCompleted < 2; op = s.Op(id) {
+		if time.Now().After(deadline) || op.Status != "running" {
+			t.Fatalf("no epoch progress: %s %+v %s", op.Status, op.Progress, op.Result)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
