@@ -55,7 +55,7 @@ type Result struct {
 	Bars              int                    `json:"bars"`
 	Config            backtest.Config        `json:"config"`
 	Metrics           backtest.Metrics       `json:"metrics"`
-	Signals           map[string]int         `json:"signals"` // acted-on decisions by action
+	Signals           map[string]int         `json:"signals"` // BUY/SELL decisions handed to the engine (it ignores those the position makes moot)
 	Trades            []backtest.Trade       `json:"trades"`
 	Equity            []backtest.EquityPoint `json:"equity_curve"`
 	EquityDownsampled bool                   `json:"equity_downsampled,omitempty"`
@@ -153,33 +153,19 @@ func (e *Executor) Run(ctx context.Context, job workers.Job, rep workers.Reporte
 
 	sim := base[first:]
 	var res backtest.Result
-	signals := map[string]int{"BUY": 0, "SELL": 0}
+	var signals map[string]int
 	simStart := time.Now()
 	if err := e.phase(ctx, "backtest.simulate", func(ctx context.Context, span trace.Span) error {
 		span.SetAttributes(attribute.Int("backtest.bars", len(sim)), attribute.String("backtest.fill", string(plan.Config.Fill)))
-		eng, err := backtest.NewEngine(plan.Config, sim)
-		if err != nil {
-			return err
+		res, signals, err = Simulate(ctx, plan.Config, base, first, dec, func(done int, equity float64) {
+			span.AddEvent("progress", trace.WithAttributes(attribute.Int("bars_done", done), attribute.Float64("equity", equity)))
+			rep.Progress(operations.Progress{Percentage: 15 + 80*float64(done)/float64(len(sim)), CurrentStep: fmt.Sprintf("bar %d/%d", done, len(sim)),
+				StepsCompleted: done, StepsTotal: len(sim)})
+		})
+		if err == nil {
+			span.SetAttributes(attribute.Int("backtest.trades", len(res.Trades)), attribute.Float64("backtest.final_equity", res.Metrics.FinalEquity))
 		}
-		every := max(len(sim)/50, 1) // a progress report (and span event) every 2% of bars
-		for i := range sim {
-			if i%every == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				pct := 15 + 80*float64(i)/float64(len(sim))
-				span.AddEvent("progress", trace.WithAttributes(attribute.Int("bars_done", i), attribute.Float64("equity", eng.Equity())))
-				rep.Progress(operations.Progress{Percentage: pct, CurrentStep: fmt.Sprintf("bar %d/%d", i, len(sim)), StepsCompleted: i, StepsTotal: len(sim)})
-			}
-			sig := dec.Decide(first+i, eng.Position())
-			if sig.Action != backtest.Hold {
-				signals[sig.Action.String()]++
-			}
-			eng.Step(i, sig)
-		}
-		res = eng.Finish()
-		span.SetAttributes(attribute.Int("backtest.trades", len(res.Trades)), attribute.Float64("backtest.final_equity", res.Metrics.FinalEquity))
-		return nil
+		return err
 	}); err != nil {
 		return nil, err
 	}
@@ -208,6 +194,37 @@ func (e *Executor) Run(ctx context.Context, job workers.Job, rep workers.Reporte
 	}
 	progress(100, "done")
 	return json.Marshal(out)
+}
+
+// Simulate runs the engine over bars[first:], asking dec for the signal of
+// each bar (dec indexes bars from 0, so its warm-up bars before first are
+// available to it). Every 2% of the bars it checks ctx and calls progress
+// with the bars done and the equity. It returns the engine's result and the
+// number of BUY and SELL decisions taken.
+func Simulate(ctx context.Context, cfg backtest.Config, bars []marketdata.Bar, first int, dec decider, progress func(done int, equity float64)) (backtest.Result, map[string]int, error) {
+	sim := bars[first:]
+	eng, err := backtest.NewEngine(cfg, sim)
+	if err != nil {
+		return backtest.Result{}, nil, err
+	}
+	signals := map[string]int{backtest.Buy.String(): 0, backtest.Sell.String(): 0}
+	every := max(len(sim)/50, 1)
+	for i := range sim {
+		if i%every == 0 {
+			if err := ctx.Err(); err != nil {
+				return backtest.Result{}, nil, err
+			}
+			if progress != nil {
+				progress(i, eng.Equity())
+			}
+		}
+		sig := dec.Decide(first+i, eng.Position())
+		if sig.Action != backtest.Hold {
+			signals[sig.Action.String()]++
+		}
+		eng.Step(i, sig)
+	}
+	return eng.Finish(), signals, nil
 }
 
 // downsample keeps at most n points, evenly spaced, always the last.
