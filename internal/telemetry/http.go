@@ -16,8 +16,14 @@ import (
 // registered with HandleUntraced (health checks) never make spans, and
 // otelhttp sees the matched pattern.
 func Handle(mux *http.ServeMux, pattern string, h http.Handler) {
-	mux.Handle(pattern, otelhttp.NewHandler(h, pattern, otelhttp.WithSpanNameFormatter(serverSpanName)))
+	mux.Handle(pattern, otelhttp.NewHandler(h, pattern, otelhttp.WithSpanNameFormatter(serverSpanName),
+		otelhttp.WithFilter(func(r *http.Request) bool { return r.Header.Get(PollHeader) == "" })))
 }
+
+// PollHeader marks a status poll (any value): servers make no span for it,
+// so a client watching an operation adds nothing to any trace and does not
+// start one trace per poll.
+const PollHeader = "X-Ktrdr-Poll"
 
 // HandleFunc is Handle for a function.
 func HandleFunc(mux *http.ServeMux, pattern string, h http.HandlerFunc) { Handle(mux, pattern, h) }
