@@ -85,6 +85,10 @@ func (s *Server) Handler() http.Handler {
 	if s.cfg.Metrics != nil {
 		telemetry.HandleUntraced(mux, "GET /metrics", s.cfg.Metrics)
 	}
+	telemetry.HandleFunc(mux, "GET /api/v1/indicators", s.listIndicators)
+	if s.cfg.Host != nil {
+		telemetry.HandleFunc(mux, "GET /api/v1/symbols", s.listSymbols)
+	}
 	telemetry.HandleFunc(mux, "GET /api/v1/strategies", s.listStrategies)
 	telemetry.HandleFunc(mux, "GET /api/v1/strategies/{name}", s.getStrategy)
 	telemetry.HandleFunc(mux, "POST /api/v1/strategies/validate", s.validateStrategy)
@@ -127,7 +131,7 @@ func (s *Server) root(w http.ResponseWriter, _ *http.Request) {
 		"instance_id": s.cfg.Info.InstanceID,
 		"endpoints": []string{"GET /health", "GET /api/v1/health", "GET /ping", "GET /api/v1/system/ping",
 			"POST /api/v1/dummy/start", "POST /api/v1/data/load", "GET /api/v1/data", "GET /api/v1/data/{symbol}/{timeframe}",
-			"GET /api/v1/strategies", "GET /api/v1/strategies/{name}", "POST /api/v1/strategies/validate",
+			"GET /api/v1/symbols", "GET /api/v1/indicators", "GET /api/v1/strategies", "GET /api/v1/strategies/{name}", "POST /api/v1/strategies/validate",
 			"POST /api/v1/training/start", "POST /api/v1/backtests/start", "GET /api/v1/backtests/{id}", "GET /api/v1/models", "GET /api/v1/models/{strategy}/{timeframe}/{version}",
 			"GET /api/v1/operations", "GET /api/v1/operations/{id}",
 			"GET /api/v1/operations/{id}/metrics", "DELETE /api/v1/operations/{id}", "GET /api/v1/workers", "GET /metrics"},

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ktrdr/ktrdr/internal/httpx"
+	"github.com/ktrdr/ktrdr/internal/ibhost"
 	"github.com/ktrdr/ktrdr/internal/models"
 	"github.com/ktrdr/ktrdr/internal/strategy"
 )
@@ -158,5 +159,33 @@ func TestModelEndpoints(t *testing.T) {
 		if code := get(t, srv.URL+"/api/v1/models"+path, &e); code != want || e.Error.Message == "" {
 			t.Errorf("GET %s: %d %+v, want %d", path, code, e, want)
 		}
+	}
+}
+
+func TestIndicatorsAndSymbols(t *testing.T) {
+	host := httptest.NewServer(ibhost.New(httpx.Info{Service: ibhost.ServiceName}).Handler())
+	defer host.Close()
+	srv := httptest.NewServer(New(Config{Info: httpx.Info{Service: ServiceName}, Host: &ibhost.Client{BaseURL: host.URL}}).Handler())
+	defer srv.Close()
+	var ind struct {
+		Indicators []IndicatorInfo `json:"indicators"`
+	}
+	if code := get(t, srv.URL+"/api/v1/indicators", &ind); code != 200 || len(ind.Indicators) < 17 {
+		t.Fatalf("indicators: %d %d", code, len(ind.Indicators))
+	}
+	var rsi *IndicatorInfo
+	for i := range ind.Indicators {
+		if ind.Indicators[i].Name == "rsi" {
+			rsi = &ind.Indicators[i]
+		}
+	}
+	if rsi == nil || len(rsi.Params) != 1 || rsi.Params[0].Name != "period" || rsi.Params[0].Default != 14 || !rsi.UsesSource {
+		t.Errorf("rsi: %+v", rsi)
+	}
+	var syms struct {
+		Symbols []ibhost.SymbolInfo `json:"symbols"`
+	}
+	if code := get(t, srv.URL+"/api/v1/symbols", &syms); code != 200 || len(syms.Symbols) == 0 {
+		t.Errorf("symbols: %d %+v", code, syms)
 	}
 }
