@@ -59,6 +59,7 @@ type Engine struct {
 
 	next    int    // the bar Step expects
 	pending Action // next-open order decided at bar next-1
+	opened  bool   // Open(next) has run: the pending order is filled
 	done    bool
 	result  Result
 
@@ -110,17 +111,38 @@ func NewEngine(cfg Config, bars []marketdata.Bar) (*Engine, error) {
 // or queued for bar i+1's open (FillNextOpen); then the account is marked at
 // bar i's close.
 func (e *Engine) Step(i int, sig Signal) {
+	e.Open(i)
+	e.Close(i, sig)
+}
+
+// Open executes at bar i's open the order a next-open decision left
+// pending, without deciding anything: a caller that decides with the
+// position in mind (position awareness) calls Open(i), reads Position(),
+// then Close(i, sig). Step(i, sig) is Open then Close. Open is idempotent
+// for the same bar.
+func (e *Engine) Open(i int) {
 	if e.done {
 		panic("backtest: Step after Finish")
 	}
 	if i != e.next || i >= len(e.bars) {
 		panic(fmt.Sprintf("backtest: Step(%d) out of order, expected Step(%d) of %d bars", i, e.next, len(e.bars)))
 	}
-	b := &e.bars[i]
+	if e.opened {
+		return
+	}
+	e.opened = true
 	if e.pending != Hold {
-		e.execute(i, e.pending, b.Open)
+		e.execute(i, e.pending, e.bars[i].Open)
 		e.pending = Hold
 	}
+}
+
+// Close takes the decision of bar i at its close (filled now with
+// FillClose, queued for the next open otherwise) and marks equity; Open(i)
+// is applied first if the caller has not.
+func (e *Engine) Close(i int, sig Signal) {
+	e.Open(i)
+	b := &e.bars[i]
 	if sig.Action == Buy || sig.Action == Sell {
 		if e.cfg.Fill == FillClose {
 			e.execute(i, sig.Action, b.Close)
@@ -131,6 +153,7 @@ func (e *Engine) Step(i int, sig Signal) {
 	e.equity = e.cash + e.pos*b.Close
 	e.curve = append(e.curve, EquityPoint{Time: b.Time, Equity: e.equity, Cash: e.cash, Position: e.pos})
 	e.next++
+	e.opened = false
 }
 
 // Equity is the current marked-to-market equity: InitialCapital before the

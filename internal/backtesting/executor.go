@@ -218,11 +218,14 @@ func Simulate(ctx context.Context, cfg backtest.Config, bars []marketdata.Bar, f
 				progress(i, eng.Equity())
 			}
 		}
+		// The order decided at the previous close fills at this open first,
+		// so the decision sees the position it will actually act on.
+		eng.Open(i)
 		sig := dec.Decide(first+i, eng.Position())
 		if sig.Action != backtest.Hold {
 			signals[sig.Action.String()]++
 		}
-		eng.Step(i, sig)
+		eng.Close(i, sig)
 	}
 	return eng.Finish(), signals, nil
 }
