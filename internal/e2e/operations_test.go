@@ -13,22 +13,46 @@ import (
 	"github.com/ktrdr/ktrdr/internal/testkit"
 )
 
-// waitTraceWith polls a trace until it holds every named span, then returns it.
+// waitTraceWith polls a trace until it holds every named span and, for up
+// to 10 s more, until every span's parent has arrived too (processes export
+// in batches of their own, so a child can be in the backend before its
+// parent), then returns it.
 func waitTraceWith(t *testing.T, b testkit.Backend, traceID string, names ...string) jaegerapi.Trace {
 	t.Helper()
 	q := jaegerapi.NewClient(b.QueryURL)
 	deadline := time.Now().Add(30 * time.Second)
+	var settle time.Time
 	for {
 		tr, err := q.Trace(context.Background(), traceID)
 		missing := missingSpans(tr, names)
 		if err == nil && len(missing) == 0 {
-			return tr
+			if settle.IsZero() {
+				settle = time.Now().Add(10 * time.Second)
+			}
+			if orphans(tr) == 0 || time.Now().After(settle) {
+				return tr
+			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: trace %s lacks %v (%v)", b.Name, traceID, missing, err)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// orphans counts spans whose parent is not (yet) in the trace.
+func orphans(tr jaegerapi.Trace) int {
+	ids := map[string]bool{}
+	for _, s := range tr.Spans {
+		ids[s.SpanID] = true
+	}
+	n := 0
+	for _, s := range tr.Spans {
+		if p := s.ParentSpanID(); p != "" && !ids[p] {
+			n++
+		}
+	}
+	return n
 }
 
 func missingSpans(tr jaegerapi.Trace, names []string) []string {
