@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"net"
 	"strings"
 	"time"
 
@@ -29,6 +30,10 @@ type action struct {
 	Ctx  context.Context
 	span trace.Span
 	tel  *telemetry.Telemetry
+	// flush bounds the export at the end: flushTimeout when the collector
+	// answered at the start, a token wait when nothing listens there (the
+	// spans are lost either way; the user's command must not hang for them).
+	flush time.Duration
 }
 
 // startAction sets up the CLI's telemetry and starts the command's span.
@@ -40,7 +45,15 @@ func startAction(cmd *cobra.Command) (*action, error) {
 	command := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
 	ctx, span := tel.Tracer("github.com/ktrdr/ktrdr/internal/cli").Start(cmd.Context(), "ktrdr "+command,
 		trace.WithNewRoot(), trace.WithAttributes(attribute.String("cli.command", command)))
-	return &action{Ctx: ctx, span: span, tel: tel}, nil
+	a := &action{Ctx: ctx, span: span, tel: tel, flush: min(flushTimeout, tel.ShutdownTimeout)}
+	if !tel.Disabled {
+		if c, err := net.DialTimeout("tcp", tel.Endpoint.HostPort, 300*time.Millisecond); err == nil {
+			c.Close()
+		} else {
+			a.flush = 100 * time.Millisecond
+		}
+	}
+	return a, nil
 }
 
 // SetOperation records the operation the command started or acted on.
@@ -70,7 +83,7 @@ func (a *action) End(err error) {
 		a.span.SetStatus(codes.Error, err.Error())
 	}
 	a.span.End()
-	ctx, cancel := context.WithTimeout(context.Background(), min(flushTimeout, a.tel.ShutdownTimeout))
+	ctx, cancel := context.WithTimeout(context.Background(), a.flush)
 	defer cancel()
 	_ = a.tel.Shutdown(ctx)
 }

@@ -50,6 +50,7 @@ Then check the traces:              ktrdr trace check`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newVersionCmd(), newServeCmd(), newUpCmd(), newTraceCmd())
+	addClientCommands(root)
 	return root
 }
 

@@ -50,7 +50,7 @@ func (c *Client) Upload(ctx context.Context, a *Artifact) (Info, error) {
 		h = http.Header{workerapi.TokenHeader: {c.Token}}
 	}
 	var out Info
-	err := httpx.CallJSON(telemetry.WithRoute(ctx, RoutePut), c.client(), http.MethodPut, c.url(a.Strategy, string(a.Timeframe)), h, a, &out)
+	err := httpx.CallJSON(telemetry.WithRoute(ctx, telemetry.Route(RoutePut)), c.client(), http.MethodPut, c.url(a.Strategy, string(a.Timeframe)), h, a, &out)
 	if err != nil {
 		return Info{}, fmt.Errorf("upload model %s/%s: %w", a.Strategy, a.Timeframe, err)
 	}
@@ -64,7 +64,7 @@ func (c *Client) Download(ctx context.Context, strategy string, tf marketdata.Ti
 		version = "latest"
 	}
 	var a Artifact
-	err := httpx.CallJSON(telemetry.WithRoute(ctx, RouteGet), c.client(), http.MethodGet, c.url(strategy, string(tf), version), nil, nil, &a)
+	err := httpx.CallJSON(telemetry.WithRoute(ctx, telemetry.Route(RouteGet)), c.client(), http.MethodGet, c.url(strategy, string(tf), version), nil, nil, &a)
 	var se *httpx.StatusError
 	if errors.As(err, &se) && se.Status == http.StatusNotFound {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, se.Message)

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ktrdr/ktrdr/internal/telemetry"
 )
 
 // StackOptions configure StartStack.
@@ -182,6 +184,11 @@ func (s Client) Delete(path string, out any) int { return s.do(http.MethodDelete
 func (s Client) do(method, path, body string, out any) int {
 	req, _ := http.NewRequest(method, s.URL+path, bytes.NewBufferString(body))
 	req.Header.Set("Content-Type", "application/json")
+	if method == http.MethodGet {
+		// A test reading state is a status poll: it must not make traces
+		// of its own (some tests assert that polls make none).
+		req.Header.Set(telemetry.PollHeader, "1")
+	}
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
 		return 0

@@ -22,7 +22,7 @@ type Options struct {
 // keyAttributes are shown after a span's duration when present, in this
 // order: the few that tell what a span did without opening it.
 var keyAttributes = []string{
-	"cli.command", "mcp.tool", "operation.id", "operation.type", "operation.status", "worker.id", "worker.type",
+	"cli.command", "mcp.tool", "operation.id", "operation.type", "operation.status", "worker.id", "worker.selected_id", "worker.type",
 	"strategy.name", "data.symbol", "data.timeframe", "data.provider", "data.bars", "backtest.symbol",
 	"features.count", "samples.train", "training.epochs_run", "model.name", "test.accuracy", "test.majority_baseline",
 	"backtest.bars", "backtest.trades", "metrics.total_return", "metrics.sharpe", "queue.wait_ms",
