@@ -217,11 +217,17 @@ func TestCLIWatchIsBoundedAndCtrlCCancels(t *testing.T) {
 		if serviceOf(tr, &sp) == "ktrdr-cli" {
 			cliSpans = append(cliSpans, sp.OperationName)
 		}
+		// The trace grows with the worker's own progress reports, not with
+		// the watching: no status read of any kind is in it.
+		if strings.HasPrefix(sp.OperationName, "GET ") {
+			t.Errorf("a read is in the operation's trace: %s %s", serviceOf(tr, &sp), sp.OperationName)
+		}
 	}
 	// The root, the start call and the cancel call: whatever the watch's length.
-	if len(cliSpans) != 3 || len(tr.Spans) > 60 {
-		t.Errorf("after a %s watch the trace has %d spans, CLI spans %v", watch, len(tr.Spans), cliSpans)
+	if len(cliSpans) != 3 {
+		t.Errorf("after a %s watch the CLI has %d spans in the trace: %v", watch, len(cliSpans), cliSpans)
 	}
+	t.Logf("after a %s watch: %d spans in the trace, %d of them the CLI's", watch, len(tr.Spans), len(cliSpans))
 	// Polls made no trace of their own either.
 	q := jaegerapi.NewClient(b.QueryURL)
 	polls, err := q.FindTraces(context.Background(), jaegerapi.Query{Service: "ktrdr-api", Operation: "GET /api/v1/operations/{id}", Limit: 10})
