@@ -51,6 +51,7 @@ Then check the traces:              ktrdr trace check`,
 	}
 	root.AddCommand(newVersionCmd(), newServeCmd(), newUpCmd(), newTraceCmd())
 	addClientCommands(root)
+	root.AddCommand(newMCPCmd())
 	return root
 }
 
