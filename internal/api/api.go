@@ -54,6 +54,8 @@ type Config struct {
 	Models            *models.Store    // nil: model store and training not served
 	Host              *ibhost.Client   // the market-data host; backtest starts check their window with it
 	Logger            *slog.Logger
+	QueryURL          string // Jaeger-compatible query API traces are read from (--query-url); "": trace endpoint answers 503
+	JaegerUIURL       string // a Jaeger UI the dashboard links traces to (--jaeger-ui-url); "": the query URL's /trace/{id} page
 }
 
 // Server is the API's HTTP surface.
@@ -80,7 +82,7 @@ func New(cfg Config) *Server {
 func (s *Server) Handler() http.Handler {
 	mux := httpx.NewServiceMux(s.cfg.Info)
 	telemetry.HandleUntraced(mux, "GET /api/v1/health", httpx.HealthHandler(s.cfg.Info))
-	telemetry.HandleFunc(mux, "GET /{$}", s.root)
+	s.handleDashboard(mux) // GET / (the page for browsers), /ui/, /api/v1/system/config
 	telemetry.HandleFunc(mux, "GET /api/v1/system/ping", s.ping)
 	if s.cfg.Metrics != nil {
 		telemetry.HandleUntraced(mux, "GET /metrics", s.cfg.Metrics)
@@ -114,6 +116,7 @@ func (s *Server) Handler() http.Handler {
 	telemetry.HandleFunc(mux, "GET /api/v1/operations", s.listOperations)
 	telemetry.HandleFunc(mux, "GET /api/v1/operations/{id}", s.getOperation)
 	telemetry.HandleFunc(mux, "GET /api/v1/operations/{id}/metrics", s.getMetrics)
+	telemetry.HandleFunc(mux, "GET /api/v1/operations/{id}/trace", s.getTrace)
 	telemetry.HandleFunc(mux, "DELETE /api/v1/operations/{id}", s.cancelOperation)
 	telemetry.HandleFunc(mux, "GET /api/v1/workers", s.listWorkers)
 	telemetry.HandleFunc(mux, "GET /api/v1/workers/{id}", s.getWorker)
@@ -134,7 +137,8 @@ func (s *Server) root(w http.ResponseWriter, _ *http.Request) {
 			"GET /api/v1/symbols", "GET /api/v1/indicators", "GET /api/v1/strategies", "GET /api/v1/strategies/{name}", "POST /api/v1/strategies/validate",
 			"POST /api/v1/training/start", "POST /api/v1/backtests/start", "GET /api/v1/backtests/{id}", "GET /api/v1/models", "GET /api/v1/models/{strategy}/{timeframe}/{version}",
 			"GET /api/v1/operations", "GET /api/v1/operations/{id}",
-			"GET /api/v1/operations/{id}/metrics", "DELETE /api/v1/operations/{id}", "GET /api/v1/workers", "GET /metrics"},
+			"GET /api/v1/operations/{id}/metrics", "GET /api/v1/operations/{id}/trace", "DELETE /api/v1/operations/{id}", "GET /api/v1/workers",
+			"GET /api/v1/system/config", "GET /metrics"},
 	})
 }
 

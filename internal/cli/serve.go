@@ -56,7 +56,7 @@ http://localhost:4317) and answers GET /health (untraced).
 }
 
 func newServeAPICmd() *cobra.Command {
-	var host, ibHostURL, db, lostPolicy, strategiesDir, modelsDir string
+	var host, ibHostURL, db, lostPolicy, strategiesDir, modelsDir, queryURL, jaegerUIURL string
 	var port int
 	var workerURLs []string
 	var lostAfter time.Duration
@@ -128,6 +128,7 @@ the worker endpoints require it.`,
 						WorkerToken: os.Getenv("KTRDR_WORKER_TOKEN"), HeartbeatInterval: 2 * time.Second,
 						Metrics: t.MetricsHandler(), Logger: t.Logger, Loader: loader, Bars: loader.Store,
 						Strategies: strategy.Catalog{Dir: strategiesDir}, Models: modelStore, Host: loader.Host,
+						QueryURL: queryURL, JaegerUIURL: jaegerUIURL,
 					}).Handler()
 					return h, func() { <-done; loader.Shutdown(); store.Close() }, nil
 				},
@@ -143,6 +144,8 @@ the worker endpoints require it.`,
 	cmd.Flags().StringArrayVar(&workerURLs, "worker-url", nil, "base URL of an extra service to ping (repeatable; workers register themselves)")
 	cmd.Flags().StringVar(&strategiesDir, "strategies-dir", "", "directory of strategy YAML files, over the built-in examples (default $KTRDR_STRATEGIES_DIR, else ./strategies when it exists)")
 	cmd.Flags().StringVar(&modelsDir, "models-dir", "", "model store directory (default models/ beside --db)")
+	cmd.Flags().StringVar(&queryURL, "query-url", "", "Jaeger-compatible query API the dashboard and GET /api/v1/operations/{id}/trace read traces from (e.g. http://127.0.0.1:16686; ktrdr up sets it)")
+	cmd.Flags().StringVar(&jaegerUIURL, "jaeger-ui-url", "", "a Jaeger UI the dashboard links traces to (default: the trace page at --query-url)")
 	return cmd
 }
 

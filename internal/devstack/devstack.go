@@ -172,6 +172,10 @@ func (s *Stack) plan() ([][]*planned, error) {
 		{child: child{name: "api", kind: "API"}, port: o.APIPort, flag: "--api-port",
 			args: []string{"serve", "api", "--ib-host-url", base(o.IBHostPort), "--db", filepath.Join(o.DataDir, "operations.db")}},
 	}
+	if s.QueryURL != "" {
+		// The API reads traces there for the dashboard's waterfall.
+		core[1].args = append(core[1].args, "--query-url", s.QueryURL)
+	}
 	// Workers start once the API is up, so they register at their first try.
 	var pool []*planned
 	for _, w := range []struct {
@@ -321,6 +325,7 @@ func (s *Stack) printSummary() {
 	for _, c := range s.children {
 		fmt.Fprintf(&b, "  %-32s %s\n", c.kind, c.url)
 	}
+	fmt.Fprintf(&b, "  %-32s %s/\n", "dashboard (open in a browser)", s.apiURL)
 	fmt.Fprintf(&b, "  %-32s %s\n", "traces (Jaeger query API, page)", s.QueryURL)
 	fmt.Fprintf(&b, "  %-32s %s\n", "OTLP endpoint", s.Endpoint)
 	fmt.Fprintf(&b, "\nCheck tracing:  ktrdr trace check --api-url %s --query %s\nStop:           Ctrl-C\n\n", s.apiURL, s.QueryURL)
