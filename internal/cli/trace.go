@@ -121,10 +121,14 @@ func showTrace(ctx context.Context, w io.Writer, id, apiURL, queryURL string, wa
 	deadline := time.Now().Add(wait)
 	for {
 		tr, err := q.Trace(ctx, traceID)
-		if err == nil && len(tr.Spans) > 0 {
+		expired := time.Now().After(deadline) || ctx.Err() != nil
+		// Processes export in batches of their own: while a span's parent
+		// has not arrived yet, wait for it (up to --wait), then draw what
+		// is there.
+		if err == nil && len(tr.Spans) > 0 && (expired || !hasOrphans(tr)) {
 			return tracetree.Render(w, tr, tracetree.Options{Color: color})
 		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
+		if expired {
 			if err == nil {
 				err = errors.New("no spans")
 			}
@@ -132,6 +136,20 @@ func showTrace(ctx context.Context, w io.Writer, id, apiURL, queryURL string, wa
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// hasOrphans tells whether a span's parent is missing from the trace.
+func hasOrphans(tr jaegerapi.Trace) bool {
+	ids := make(map[string]bool, len(tr.Spans))
+	for _, s := range tr.Spans {
+		ids[s.SpanID] = true
+	}
+	for _, s := range tr.Spans {
+		if p := s.ParentSpanID(); p != "" && !ids[p] {
+			return true
+		}
+	}
+	return false
 }
 
 func newTraceCheckCmd() *cobra.Command {

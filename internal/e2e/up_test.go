@@ -136,6 +136,24 @@ func TestUpTraceCheckAndCleanStop(t *testing.T) {
 		t.Errorf("models after training on ktrdr up: %+v", models.Models)
 	}
 
+	// And from the command line, as a user would: `ktrdr train`, then
+	// `ktrdr trace` of its operation, which starts at the user.
+	cliEnv := append([]string{"OTLP_ENDPOINT=" + testkit.URL(ports["collector-http-port"]), "KTRDR_API_URL=" + apiURL, "KTRDR_QUERY_URL=" + queryURL}, testkit.FastExport...)
+	train := testkit.Start(t, "ktrdr train", cliEnv, "train", "volatility_regime")
+	if code, ok := train.Wait(120 * time.Second); !ok || code != 0 {
+		t.Fatalf("ktrdr train exited %d (finished %v):\n%s", code, ok, train.Out.String())
+	}
+	opID := opIDRe.FindString(train.Out.String())
+	show := testkit.Start(t, "ktrdr trace", cliEnv, "trace", opID, "--color", "never", "--wait", "30s")
+	if code, ok := show.Wait(60 * time.Second); !ok || code != 0 {
+		t.Fatalf("ktrdr trace exited %d:\n%s", code, show.Out.String())
+	}
+	for _, want := range []string{"ktrdr-cli  ktrdr train", "ktrdr-api  POST /api/v1/training/start", "training.run", "ktrdr-ib-host-service  POST /data/historical"} {
+		if !strings.Contains(show.Out.String(), want) {
+			t.Errorf("ktrdr trace %s lacks %q:\n%s", opID, want, show.Out.String())
+		}
+	}
+
 	up.Signal(syscall.SIGINT)
 	if code, ok := up.Wait(30 * time.Second); !ok || code != 0 {
 		t.Fatalf("ktrdr up did not exit cleanly on SIGINT (code %d, exited %v)", code, ok)
