@@ -19,6 +19,7 @@ import (
 	"github.com/ktrdr/ktrdr/internal/telemetry"
 	"github.com/ktrdr/ktrdr/internal/tracecheck"
 	"github.com/ktrdr/ktrdr/internal/tracetree"
+	"github.com/ktrdr/ktrdr/internal/workers"
 )
 
 // DefaultQueryURL is where trace-reading commands look for a Jaeger query
@@ -100,7 +101,7 @@ func colorMode(mode string, w io.Writer) (bool, error) {
 // id, with an untraced status request), waits up to wait for the trace to be
 // in the backend and renders it.
 func showTrace(ctx context.Context, w io.Writer, id, apiURL, queryURL string, wait time.Duration, color bool) error {
-	traceID := id
+	traceID, workSpan := id, ""
 	if opIDPattern.MatchString(id) {
 		var op operations.Operation
 		h := http.Header{telemetry.PollHeader: {"1"}}
@@ -116,6 +117,12 @@ func showTrace(ctx context.Context, w io.Writer, id, apiURL, queryURL string, wa
 			return fmt.Errorf("operation %s has no trace id", id)
 		}
 		traceID = op.TraceID
+		if op.Status.Terminal() {
+			// The work's span ends with the work: until it is in, the trace
+			// is still arriving (services export in batches, every few
+			// seconds by default).
+			workSpan = workSpanName(op.Type)
+		}
 	}
 	q := jaegerapi.NewClient(queryURL)
 	deadline := time.Now().Add(wait)
@@ -125,7 +132,7 @@ func showTrace(ctx context.Context, w io.Writer, id, apiURL, queryURL string, wa
 		// Processes export in batches of their own: while a span's parent
 		// has not arrived yet, wait for it (up to --wait), then draw what
 		// is there.
-		if err == nil && len(tr.Spans) > 0 && (expired || !hasOrphans(tr)) {
+		if err == nil && len(tr.Spans) > 0 && (expired || (!hasOrphans(tr) && hasSpan(tr, workSpan))) {
 			return tracetree.Render(w, tr, tracetree.Options{Color: color})
 		}
 		if expired {
@@ -136,6 +143,27 @@ func showTrace(ctx context.Context, w io.Writer, id, apiURL, queryURL string, wa
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// workSpanName is the span that holds an operation's work.
+func workSpanName(t operations.Type) string {
+	if t == operations.TypeDataLoad {
+		return "data.load"
+	}
+	return workers.RunSpanName(t)
+}
+
+// hasSpan tells whether the trace holds a span named name ("" always).
+func hasSpan(tr jaegerapi.Trace, name string) bool {
+	if name == "" {
+		return true
+	}
+	for _, s := range tr.Spans {
+		if s.OperationName == name {
+			return true
+		}
+	}
+	return false
 }
 
 // hasOrphans tells whether a span's parent is missing from the trace.
