@@ -8,9 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ktrdr/ktrdr/internal/backtest"
@@ -84,7 +82,7 @@ func (e *Executor) Run(ctx context.Context, job workers.Job, rep workers.Reporte
 	var net *nn.MLP
 	if s.Rule == nil {
 		progress(0, "loading model")
-		if err := e.phase(ctx, "backtest.load_model", func(ctx context.Context, span trace.Span) error {
+		if err := workers.Phase(ctx, e.Tracer, "backtest.load_model", func(ctx context.Context, span trace.Span) error {
 			art, err = e.Models.Download(ctx, s.Name, plan.Timeframe, fmt.Sprint(plan.ModelVersion))
 			if err != nil {
 				return err
@@ -107,7 +105,7 @@ func (e *Executor) Run(ctx context.Context, job workers.Job, rep workers.Reporte
 
 	progress(5, "loading data")
 	var data map[marketdata.Timeframe]marketdata.Series
-	if err := e.phase(ctx, "backtest.load_data", func(ctx context.Context, span trace.Span) error {
+	if err := workers.Phase(ctx, e.Tracer, "backtest.load_data", func(ctx context.Context, span trace.Span) error {
 		data, err = e.load(ctx, plan, job.OperationID)
 		if err == nil {
 			span.SetAttributes(attribute.Int("data.bars", len(data[plan.Timeframe].Bars)))
@@ -127,7 +125,7 @@ func (e *Executor) Run(ctx context.Context, job workers.Job, rep workers.Reporte
 
 	progress(10, "computing features")
 	var dec decider
-	if err := e.phase(ctx, "backtest.features", func(ctx context.Context, span trace.Span) error {
+	if err := workers.Phase(ctx, e.Tracer, "backtest.features", func(ctx context.Context, span trace.Span) error {
 		if s.Rule != nil {
 			span.SetAttributes(attribute.String("rule.type", s.Rule.Type))
 			dec, err = NewRuleDecider(s.Rule, base)
@@ -155,7 +153,7 @@ func (e *Executor) Run(ctx context.Context, job workers.Job, rep workers.Reporte
 	var res backtest.Result
 	var signals map[string]int
 	simStart := time.Now()
-	if err := e.phase(ctx, "backtest.simulate", func(ctx context.Context, span trace.Span) error {
+	if err := workers.Phase(ctx, e.Tracer, "backtest.simulate", func(ctx context.Context, span trace.Span) error {
 		span.SetAttributes(attribute.Int("backtest.bars", len(sim)), attribute.String("backtest.fill", string(plan.Config.Fill)))
 		res, signals, err = Simulate(ctx, plan.Config, base, first, dec, func(done int, equity float64) {
 			span.AddEvent("progress", trace.WithAttributes(attribute.Int("bars_done", done), attribute.Float64("equity", equity)))
@@ -172,7 +170,7 @@ func (e *Executor) Run(ctx context.Context, job workers.Job, rep workers.Reporte
 	simSeconds := time.Since(simStart).Seconds()
 
 	progress(96, "computing metrics")
-	_ = e.phase(ctx, "backtest.metrics", func(ctx context.Context, span trace.Span) error {
+	_ = workers.Phase(ctx, e.Tracer, "backtest.metrics", func(ctx context.Context, span trace.Span) error {
 		m := res.Metrics
 		span.SetAttributes(attribute.Float64("metrics.total_return", m.TotalReturn), attribute.Float64("metrics.sharpe", m.Sharpe),
 			attribute.Float64("metrics.max_drawdown", m.MaxDrawdown), attribute.Int("metrics.trades", m.NumTrades))
@@ -241,24 +239,6 @@ func downsample(pts []backtest.EquityPoint, n int) ([]backtest.EquityPoint, bool
 		out = append(out, pts[int(float64(k)*step+0.5)])
 	}
 	return out, true
-}
-
-func (e *Executor) phase(ctx context.Context, name string, f func(context.Context, trace.Span) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	tr := e.Tracer
-	if tr == nil {
-		tr = otel.Tracer("github.com/ktrdr/ktrdr/internal/backtesting")
-	}
-	ctx, span := tr.Start(ctx, name)
-	defer span.End()
-	err := f(ctx, span)
-	if err != nil && ctx.Err() == nil {
-		span.RecordError(err)
-		span.SetStatus(codes.Error, err.Error())
-	}
-	return err
 }
 
 // load fetches the backtest's bars for every timeframe the features need,

@@ -7,9 +7,7 @@ import (
 	"log/slog"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ktrdr/ktrdr/internal/features"
@@ -90,7 +88,7 @@ func (e *Executor) Run(ctx context.Context, job workers.Job, rep workers.Reporte
 	progress(pctData, "loading data")
 	var data Data
 	var summary models.DataSummary
-	if err := e.phase(ctx, "training.load_data", func(ctx context.Context, span trace.Span) error {
+	if err := workers.Phase(ctx, e.Tracer, "training.load_data", func(ctx context.Context, span trace.Span) error {
 		data, summary, err = e.load(ctx, plan, job.OperationID)
 		span.SetAttributes(attribute.Int("data.bars", summary.Bars))
 		return err
@@ -100,7 +98,7 @@ func (e *Executor) Run(ctx context.Context, job workers.Job, rep workers.Reporte
 
 	progress(pctFeatures, "computing indicators")
 	var computed []*features.Computed
-	if err := e.phase(ctx, "training.indicators", func(ctx context.Context, span trace.Span) error {
+	if err := workers.Phase(ctx, e.Tracer, "training.indicators", func(ctx context.Context, span trace.Span) error {
 		span.SetAttributes(attribute.Int("indicators.count", len(s.Indicators)))
 		computed, err = ComputeIndicators(s, s.Symbols, data)
 		return err
@@ -108,7 +106,7 @@ func (e *Executor) Run(ctx context.Context, job workers.Job, rep workers.Reporte
 		return nil, err
 	}
 	var tables []*features.Table
-	if err := e.phase(ctx, "training.fuzzy", func(ctx context.Context, span trace.Span) error {
+	if err := workers.Phase(ctx, e.Tracer, "training.fuzzy", func(ctx context.Context, span trace.Span) error {
 		tables, err = Fuzzify(computed)
 		if err == nil {
 			span.SetAttributes(attribute.Int("features.count", len(tables[0].Names)))
@@ -118,7 +116,7 @@ func (e *Executor) Run(ctx context.Context, job workers.Job, rep workers.Reporte
 		return nil, err
 	}
 	var ds *Dataset
-	if err := e.phase(ctx, "training.labels", func(ctx context.Context, span trace.Span) error {
+	if err := workers.Phase(ctx, e.Tracer, "training.labels", func(ctx context.Context, span trace.Span) error {
 		ds, err = MakeDataset(s, tables)
 		if err == nil {
 			span.SetAttributes(attribute.Int("labels.buy", ds.LabelCount[labels.Buy]), attribute.Int("labels.hold", ds.LabelCount[labels.Hold]),
@@ -137,7 +135,7 @@ func (e *Executor) Run(ctx context.Context, job workers.Job, rep workers.Reporte
 	fitStart := time.Now()
 	epochs := s.Model.Epochs
 	progress(pctFit, fmt.Sprintf("epoch 0/%d", epochs))
-	if err := e.phase(ctx, "training.fit", func(ctx context.Context, span trace.Span) error {
+	if err := workers.Phase(ctx, e.Tracer, "training.fit", func(ctx context.Context, span trace.Span) error {
 		span.SetAttributes(attribute.Int("training.epochs", epochs), attribute.Int("training.batch_size", s.Model.BatchSize),
 			attribute.IntSlice("model.hidden_layers", s.Model.HiddenLayers))
 		net, fit, err = Fit(ctx, s, ds, plan.Seed, func(st nn.EpochStats) error {
@@ -163,7 +161,7 @@ func (e *Executor) Run(ctx context.Context, job workers.Job, rep workers.Reporte
 
 	progress(pctEvaluate, "evaluating")
 	var metrics models.Metrics
-	_ = e.phase(ctx, "training.evaluate", func(ctx context.Context, span trace.Span) error {
+	_ = workers.Phase(ctx, e.Tracer, "training.evaluate", func(ctx context.Context, span trace.Span) error {
 		metrics = Evaluate(net, ds, fit)
 		span.SetAttributes(attribute.Float64("test.accuracy", metrics.TestAccuracy), attribute.Float64("test.majority_baseline", metrics.MajorityBaseline),
 			attribute.Float64("test.loss", metrics.TestLoss))
@@ -178,7 +176,7 @@ func (e *Executor) Run(ctx context.Context, job workers.Job, rep workers.Reporte
 	art.OperationID = job.OperationID
 	art.TraceID = trace.SpanContextFromContext(ctx).TraceID().String()
 	var info models.Info
-	if err := e.phase(ctx, "training.save_model", func(ctx context.Context, span trace.Span) error {
+	if err := workers.Phase(ctx, e.Tracer, "training.save_model", func(ctx context.Context, span trace.Span) error {
 		info, err = e.Models.Upload(ctx, art)
 		span.SetAttributes(attribute.String("model.name", info.Name), attribute.Int("model.version", info.Version))
 		return err
@@ -203,27 +201,6 @@ func jsonSafe(v float64) float64 {
 		return 0
 	}
 	return v
-}
-
-// phase runs f in a child span named name, recording its error; a
-// cancelled context is checked first, so cancellation lands between phases
-// as well as inside the fit.
-func (e *Executor) phase(ctx context.Context, name string, f func(context.Context, trace.Span) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	tr := e.Tracer
-	if tr == nil {
-		tr = otel.Tracer("github.com/ktrdr/ktrdr/internal/training")
-	}
-	ctx, span := tr.Start(ctx, name)
-	defer span.End()
-	err := f(ctx, span)
-	if err != nil && ctx.Err() == nil {
-		span.RecordError(err)
-		span.SetStatus(codes.Error, err.Error())
-	}
-	return err
 }
 
 // load fetches every symbol × timeframe from the host service.
