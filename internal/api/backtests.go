@@ -12,7 +12,6 @@ import (
 	"github.com/ktrdr/ktrdr/internal/ibhost"
 	"github.com/ktrdr/ktrdr/internal/models"
 	"github.com/ktrdr/ktrdr/internal/operations"
-	"github.com/ktrdr/ktrdr/internal/strategy"
 	"github.com/ktrdr/ktrdr/internal/workers"
 )
 
@@ -43,17 +42,9 @@ func (s *Server) startBacktest(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteRequestError(w, e)
 		return
 	}
-	if body.Strategy == "" {
-		httpx.WriteRequestError(w, httpx.BadField("strategy", "strategy is required: the name of a strategy (GET /api/v1/strategies)"))
-		return
-	}
-	st, _, err := s.cfg.Strategies.Get(body.Strategy)
-	if errors.Is(err, strategy.ErrNotFound) {
-		httpx.WriteRequestError(w, httpx.BadField("strategy", "unknown strategy %q (GET /api/v1/strategies lists them)", body.Strategy))
-		return
-	}
-	if err != nil {
-		httpx.WriteRequestError(w, httpx.BadField("strategy", "strategy %s: %v", body.Strategy, err))
+	st, e := s.startStrategy(body.Strategy)
+	if e != nil {
+		httpx.WriteRequestError(w, e)
 		return
 	}
 	p := backtesting.Params{

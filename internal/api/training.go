@@ -31,17 +31,9 @@ func (s *Server) startTraining(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteRequestError(w, e)
 		return
 	}
-	if body.Strategy == "" {
-		httpx.WriteRequestError(w, httpx.BadField("strategy", "strategy is required: the name of a strategy (GET /api/v1/strategies)"))
-		return
-	}
-	st, _, err := s.cfg.Strategies.Get(body.Strategy)
-	if errors.Is(err, strategy.ErrNotFound) {
-		httpx.WriteRequestError(w, httpx.BadField("strategy", "unknown strategy %q (GET /api/v1/strategies lists them)", body.Strategy))
-		return
-	}
-	if err != nil {
-		httpx.WriteRequestError(w, httpx.BadField("strategy", "strategy %s: %v", body.Strategy, err))
+	st, e := s.startStrategy(body.Strategy)
+	if e != nil {
+		httpx.WriteRequestError(w, e)
 		return
 	}
 	p := training.Params{Strategy: st.Name, StrategyYAML: string(st.Raw), Symbols: body.Symbols, Timeframes: body.Timeframes,
@@ -61,4 +53,20 @@ func (s *Server) startTraining(w http.ResponseWriter, r *http.Request) {
 	s.submit(w, r, &operations.Operation{
 		ID: operations.NewID(operations.TypeTraining, s.now()), Type: operations.TypeTraining, WorkerType: "training", Params: params,
 	})
+}
+
+// startStrategy resolves the strategy a start request names; any problem
+// is a 400 about the strategy field.
+func (s *Server) startStrategy(name string) (*strategy.Strategy, *httpx.RequestError) {
+	if name == "" {
+		return nil, httpx.BadField("strategy", "strategy is required: the name of a strategy (GET /api/v1/strategies)")
+	}
+	st, _, err := s.cfg.Strategies.Get(name)
+	if errors.Is(err, strategy.ErrNotFound) {
+		return nil, httpx.BadField("strategy", "unknown strategy %q (GET /api/v1/strategies lists them)", name)
+	}
+	if err != nil {
+		return nil, httpx.BadField("strategy", "strategy %s: %v", name, err)
+	}
+	return st, nil
 }
