@@ -18,25 +18,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 PY=/usr/bin/python3 # the system python: Debian's python3-torch lives there, not in pyenv
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-apt_install() {
-	echo "installing $* with apt-get (may take a few minutes)..." >&2
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-if ! "$PY" -c 'import torch, numpy' >/dev/null 2>&1; then
-	apt_install python3-torch python3-numpy
-	"$PY" -c 'import torch, numpy' # fail loudly if it still does not import
-fi
-# libtorch only recommends an optimised BLAS; without one its matrix products
-# run on the reference BLAS, which would handicap torch here.
-if ! /sbin/ldconfig -p | grep 'libopenblas' >/dev/null; then
-	apt_install libopenblas0-pthread
-fi
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-	apt_install nodejs npm
-fi
+"$root/scripts/ensure-torch.sh" --with-node
 grademark_dir="$("$root/scripts/ensure-grademark.sh")"
 if [ "${INSTALL_ONLY:-0}" = 1 ]; then exit 0; fi
 
