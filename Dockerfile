@@ -25,7 +25,11 @@ RUN --mount=type=cache,target=/go/pkg/mod \
 # /health (see deploy/docker-compose.yml) for about 1 MB more.
 FROM busybox:1.37.0-musl
 RUN echo 'nonroot:x:65532:65532:nonroot:/nonexistent:/sbin/nologin' >> /etc/passwd \
- && echo 'nonroot:x:65532:' >> /etc/group
+ && echo 'nonroot:x:65532:' >> /etc/group \
+ && mkdir -p /data && chown 65532:65532 /data
+# Where the API keeps its database, bars and models and the host service its
+# cache; a volume mounted here starts with this ownership.
+ENV KTRDR_DATA_DIR=/data
 COPY --from=build /out/ktrdr /ktrdr
 USER 65532:65532
 # api, ib-host, training worker, backtest worker; collector OTLP gRPC/HTTP and query.

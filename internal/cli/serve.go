@@ -277,10 +277,9 @@ uploads the model to the backend's model store.`,
 				port = workers.DefaultPort(workerType)
 			}
 			if advertiseURL == "" {
-				if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-					return fmt.Errorf("--advertise-url is required with --host %s: the backend needs an address it can reach", host)
+				if advertiseURL, err = workers.AdvertiseURL(host, port, os.Hostname); err != nil {
+					return err
 				}
-				advertiseURL = "http://" + net.JoinHostPort(host, strconv.Itoa(port))
 			}
 			return runService(cmd.Context(), service{
 				tel: telemetry.Config{
@@ -329,7 +328,7 @@ uploads the model to the backend's model store.`,
 	cmd.Flags().StringVar(&host, "host", DefaultHost, "address to listen on")
 	cmd.Flags().IntVar(&port, "port", 0, "port to listen on (default 5002 for training, 5003 for backtest)")
 	cmd.Flags().StringVar(&backendURL, "backend-url", "http://127.0.0.1:8000", "the API backend to register with")
-	cmd.Flags().StringVar(&advertiseURL, "advertise-url", "", "URL the backend reaches this worker at (default http://{host}:{port})")
+	cmd.Flags().StringVar(&advertiseURL, "advertise-url", "", "URL the backend reaches this worker at (default http://{host}:{port}; with --host 0.0.0.0, http://{hostname}:{port})")
 	cmd.Flags().StringVar(&ibHostURL, "ib-host-url", "http://127.0.0.1:5001", "the market-data host service bars are fetched from")
 	_ = cmd.MarkFlagRequired("type")
 	return cmd

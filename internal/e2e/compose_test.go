@@ -125,18 +125,27 @@ func TestComposeConfig(t *testing.T) {
 	} else if d.Condition != "service_healthy" {
 		t.Errorf("api depends on jaeger with %q, want service_healthy", d.Condition)
 	}
-	// The API finds its peers by flag; a renamed service must not leave a
-	// dangling URL behind.
-	for i, arg := range api.Command {
-		if (arg == "--worker-url" || arg == "--ib-host-url") && i+1 < len(api.Command) {
-			u, err := url.Parse(api.Command[i+1])
-			if err != nil {
-				t.Errorf("api %s: %v", arg, err)
-				continue
+	// Services find each other by URL flags; a renamed service must not
+	// leave a dangling URL behind, and every worker must register with the
+	// API and fetch bars from the host service.
+	for name, s := range cfg.Services {
+		for i, arg := range s.Command {
+			if strings.HasSuffix(arg, "-url") && arg != "--jaeger-ui-url" && i+1 < len(s.Command) {
+				u, err := url.Parse(s.Command[i+1])
+				if err != nil {
+					t.Errorf("%s %s: %v", name, arg, err)
+					continue
+				}
+				if _, ok := cfg.Services[u.Hostname()]; !ok {
+					t.Errorf("%s %s %s: no service %q", name, arg, u, u.Hostname())
+				}
 			}
-			if _, ok := cfg.Services[u.Hostname()]; !ok {
-				t.Errorf("api %s %s: no service %q", arg, u, u.Hostname())
-			}
+		}
+	}
+	for _, name := range composeWorkerServices {
+		cmd := cfg.Services[name].Command
+		if !hasArgPair(cmd, "--backend-url", "http://api:8000") || !hasArgPair(cmd, "--ib-host-url", "http://ib-host:5001") {
+			t.Errorf("%s: command %q does not reach the API and the host service", name, cmd)
 		}
 	}
 }

@@ -8,8 +8,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/http"
 	"regexp"
+	"strconv"
 
 	"github.com/ktrdr/ktrdr/internal/httpx"
 )
@@ -79,4 +81,20 @@ func (s *Server) Handler() http.Handler {
 		s.rt.Routes(mux)
 	}
 	return mux
+}
+
+// AdvertiseURL is the URL a worker listening on host:port gives the
+// backend when none is configured: http://host:port, or, when it listens on
+// every interface (a container), http://{hostname}:port — the name peers on
+// its network resolve (Docker aliases a container's hostname on its
+// networks).
+func AdvertiseURL(host string, port int, hostname func() (string, error)) (string, error) {
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		name, err := hostname()
+		if err != nil || name == "" {
+			return "", fmt.Errorf("--advertise-url is required with --host %s: the backend needs an address it can reach (no hostname: %v)", host, err)
+		}
+		host = name
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(port)), nil
 }

@@ -1,7 +1,9 @@
 package workers
 
 import (
+	"errors"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -30,5 +32,23 @@ func TestNamesAndTypes(t *testing.T) {
 	}
 	if ValidateType("training") != nil || ValidateType("backtest") != nil || ValidateType("gpu") == nil {
 		t.Error("ValidateType")
+	}
+}
+
+func TestAdvertiseURL(t *testing.T) {
+	named := func() (string, error) { return "c0ffee12", nil }
+	for _, c := range []struct{ host, want string }{
+		{"127.0.0.1", "http://127.0.0.1:5002"},
+		{"::1", "http://[::1]:5002"},
+		{"worker.internal", "http://worker.internal:5002"},
+		{"0.0.0.0", "http://c0ffee12:5002"},
+		{"::", "http://c0ffee12:5002"},
+	} {
+		if got, err := AdvertiseURL(c.host, 5002, named); err != nil || got != c.want {
+			t.Errorf("AdvertiseURL(%q) = %q, %v; want %q", c.host, got, err, c.want)
+		}
+	}
+	if _, err := AdvertiseURL("0.0.0.0", 5002, func() (string, error) { return "", errors.New("no name") }); err == nil || !strings.Contains(err.Error(), "--advertise-url is required") {
+		t.Errorf("no hostname: %v", err)
 	}
 }
