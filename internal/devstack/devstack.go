@@ -211,6 +211,12 @@ func (s *Stack) plan() ([][]*planned, error) {
 	if !hasEnv(o.Env, "ENVIRONMENT") {
 		env = append(env, "ENVIRONMENT=development")
 	}
+	if !hasEnv(o.Env, "OTEL_BSP_SCHEDULE_DELAY") {
+		// Export every second rather than the SDK's five: on a developer's
+		// machine a trace should be whole by the time one looks at it
+		// (ktrdr trace, the dashboard's waterfall).
+		env = append(env, "OTEL_BSP_SCHEDULE_DELAY=1000")
+	}
 	for _, g := range groups {
 		for _, p := range g {
 			p.env = env
