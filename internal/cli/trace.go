@@ -132,7 +132,7 @@ func showTrace(ctx context.Context, w io.Writer, id, apiURL, queryURL string, wa
 		// Processes export in batches of their own: while a span's parent
 		// has not arrived yet, wait for it (up to --wait), then draw what
 		// is there.
-		if err == nil && len(tr.Spans) > 0 && (expired || (!hasOrphans(tr) && hasSpan(tr, workSpan))) {
+		if err == nil && len(tr.Spans) > 0 && (expired || (tr.Orphans() == 0 && hasSpan(tr, workSpan))) {
 			return tracetree.Render(w, tr, tracetree.Options{Color: color})
 		}
 		if expired {
@@ -160,20 +160,6 @@ func hasSpan(tr jaegerapi.Trace, name string) bool {
 	}
 	for _, s := range tr.Spans {
 		if s.OperationName == name {
-			return true
-		}
-	}
-	return false
-}
-
-// hasOrphans tells whether a span's parent is missing from the trace.
-func hasOrphans(tr jaegerapi.Trace) bool {
-	ids := make(map[string]bool, len(tr.Spans))
-	for _, s := range tr.Spans {
-		ids[s.SpanID] = true
-	}
-	for _, s := range tr.Spans {
-		if p := s.ParentSpanID(); p != "" && !ids[p] {
 			return true
 		}
 	}

@@ -29,7 +29,7 @@ func waitTraceWith(t *testing.T, b testkit.Backend, traceID string, names ...str
 			if settle.IsZero() {
 				settle = time.Now().Add(10 * time.Second)
 			}
-			if orphans(tr) == 0 || time.Now().After(settle) {
+			if tr.Orphans() == 0 || time.Now().After(settle) {
 				return tr
 			}
 		}
@@ -38,21 +38,6 @@ func waitTraceWith(t *testing.T, b testkit.Backend, traceID string, names ...str
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-// orphans counts spans whose parent is not (yet) in the trace.
-func orphans(tr jaegerapi.Trace) int {
-	ids := map[string]bool{}
-	for _, s := range tr.Spans {
-		ids[s.SpanID] = true
-	}
-	n := 0
-	for _, s := range tr.Spans {
-		if p := s.ParentSpanID(); p != "" && !ids[p] {
-			n++
-		}
-	}
-	return n
 }
 
 func missingSpans(tr jaegerapi.Trace, names []string) []string {

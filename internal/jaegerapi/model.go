@@ -105,3 +105,20 @@ func (s Span) ParentSpanID() string {
 	}
 	return ""
 }
+
+// Orphans counts the spans whose parent is not in the trace: not exported
+// (yet), or lost with its process. Services export in batches of their own,
+// so a trace read early can hold a child before its parent.
+func (t Trace) Orphans() int {
+	ids := make(map[string]bool, len(t.Spans))
+	for _, s := range t.Spans {
+		ids[s.SpanID] = true
+	}
+	n := 0
+	for _, s := range t.Spans {
+		if p := s.ParentSpanID(); p != "" && !ids[p] {
+			n++
+		}
+	}
+	return n
+}
