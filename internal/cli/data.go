@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -138,11 +139,7 @@ func newDataShowCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if e.json {
-					return printJSON(e.out, page)
-				}
-				renderBars(e.out, page)
-				return nil
+				return e.show(page, func(w io.Writer) { renderBars(w, page) })
 			})
 		},
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"regexp"
 
 	"github.com/spf13/cobra"
@@ -28,11 +29,7 @@ func newModelsListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if e.json {
-					return printJSON(e.out, map[string]any{"models": nonNil(list)})
-				}
-				renderModels(e.out, list)
-				return nil
+				return e.show(map[string]any{"models": nonNil(list)}, func(w io.Writer) { renderModels(w, list) })
 			})
 		},
 	}
@@ -80,11 +77,7 @@ The weights are not shown (not in -o json either).`,
 					return err
 				}
 				art.Network = nil // the weights are not for reading
-				if e.json {
-					return printJSON(e.out, art)
-				}
-				renderModel(e.out, art)
-				return nil
+				return e.show(art, func(w io.Writer) { renderModel(w, art) })
 			})
 		},
 	}

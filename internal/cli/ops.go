@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -49,11 +50,7 @@ func newOpsListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if e.json {
-					return printJSON(e.out, l)
-				}
-				renderOps(e.out, l)
-				return nil
+				return e.show(l, func(w io.Writer) { renderOps(w, l) })
 			})
 		},
 	}
@@ -82,11 +79,7 @@ func newOpsShowCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if e.json {
-					return printJSON(e.out, op)
-				}
-				renderOp(e.out, op)
-				return nil
+				return e.show(op, func(w io.Writer) { renderOp(w, op) })
 			})
 		},
 	}
@@ -163,11 +156,7 @@ func newWorkersCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if e.json {
-					return printJSON(e.out, map[string]any{"workers": nonNil(list)})
-				}
-				renderWorkers(e.out, list, time.Now())
-				return nil
+				return e.show(map[string]any{"workers": nonNil(list)}, func(w io.Writer) { renderWorkers(w, list, time.Now()) })
 			})
 		},
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/ktrdr/ktrdr/internal/apiclient"
 	"github.com/ktrdr/ktrdr/internal/backtesting"
 	"github.com/ktrdr/ktrdr/internal/dataload"
+	"github.com/ktrdr/ktrdr/internal/labels"
 	"github.com/ktrdr/ktrdr/internal/marketdata"
 	"github.com/ktrdr/ktrdr/internal/models"
 	"github.com/ktrdr/ktrdr/internal/operations"
@@ -31,8 +32,14 @@ import (
 // timeLayout is how every time is shown (in UTC, like the data).
 const timeLayout = "2006-01-02 15:04"
 
-// classNames are the label classes in the order of per-class metrics.
-var classNames = []string{"BUY", "HOLD", "SELL"}
+// show prints v as JSON with -o json, else renders it for people.
+func (e *env) show(v any, render func(w io.Writer)) error {
+	if e.json {
+		return printJSON(e.out, v)
+	}
+	render(e.out)
+	return nil
+}
 
 func printJSON(w io.Writer, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
@@ -508,9 +515,10 @@ func renderMetrics(w io.Writer, m models.Metrics) {
 	}
 }
 
+// className names a class of the per-class metrics (labels' order).
 func className(i int) string {
-	if i < len(classNames) {
-		return classNames[i]
+	if i >= 0 && i < labels.NumClasses {
+		return labels.Class(i).String()
 	}
 	return strconv.Itoa(i)
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -28,11 +29,7 @@ func newStrategiesListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if e.json {
-					return printJSON(e.out, map[string]any{"strategies": nonNil(list)})
-				}
-				renderStrategies(e.out, list)
-				return nil
+				return e.show(map[string]any{"strategies": nonNil(list)}, func(w io.Writer) { renderStrategies(w, list) })
 			})
 		},
 	}
